@@ -1,0 +1,52 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - install, fetch the default models, start Crossroads on the sample documents
+#   make test  - install, fetch the models, run the tests and the checks
+# Everything lands in .venv/ and models/ inside this folder; delete them to start over.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+MODELS := $(VENV)/.models-stamp
+
+# llama.cpp is built without OpenMP: with OpenMP, a model decoding with 2+ threads slows down 2-2.5x when
+# another long-lived thread has decoded before (measured; see the engine's docstring). Without it, ggml's own
+# thread pool has no such trap; Crossroads never runs two decodes at once.
+LLAMA_CMAKE_ARGS := -DGGML_OPENMP=OFF
+
+.PHONY: setup models run test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build. An unpinned torch would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet llama-cpp-python==0.3.36
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+models: $(MODELS)
+
+$(MODELS): $(STAMP) models/catalog.toml
+	$(BIN)/crossroads models pull --all
+	touch $(MODELS)
+
+# Until the desktop window lands (issue #4), `make run` shows the side-by-side demo in the terminal.
+run: $(MODELS)
+	$(BIN)/crossroads demo
+
+test: $(MODELS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	$(MAKE) --no-print-directory lint
+
+lint: $(STAMP)
+	$(BIN)/ruff check desktop tests bench packaging
+	$(BIN)/lint-imports
+
+bench: $(MODELS)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""Generation: our engine against llama-cpp-python called directly, and side by side against one answer alone.
+
+Both sides use the same GGUF, threads, context and prompt tokens, greedy decoding, and the same number of new
+tokens (end-of-turn is suppressed on both sides so every run generates exactly N tokens). Each figure is the median
+of several runs; the machine is shared and noisy, so read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+from _common import median_of, report
+from crossroads.engine.chat_template import Message
+from crossroads.engine.events import SamplingParams, SequenceDone
+from crossroads.engine.llama_engine import LlamaEngine
+from crossroads.models.catalog import resolve_chat_model
+from crossroads.prompting import SourceText, plain_prompt, rag_prompt
+
+QUESTION = "How many days a week may employees work from home?"
+STORY = [Message("system", "You are a helpful assistant."), Message("user", "Write a long story about a dragon.")]
+
+
+def _engine_gen_speed(engine: LlamaEngine, tokens: int) -> float:
+    done = None
+    engine._kv_tokens = [[] for _ in engine._kv_tokens]  # cold cache: the same work as the baseline
+    for event in engine.generate([STORY], SamplingParams(max_tokens=tokens, ignore_eos=True)):
+        if isinstance(event, SequenceDone):
+            done = event
+    assert done is not None and done.timings.completion_tokens == tokens
+    return done.timings.tokens_per_s
+
+
+def _direct_gen_speed(llm, prompt_tokens: list[int], tokens: int) -> float:
+    import llama_cpp
+
+    llm.reset()
+    eos = llm.token_eos()
+    first = None
+    count = 0
+    began = time.perf_counter()
+    for _ in llm.create_completion(prompt_tokens, max_tokens=tokens, temperature=0.0, stream=True,
+                                   logit_bias={eos: -math.inf}):
+        count += 1
+        if first is None:
+            first = time.perf_counter()
+    end = time.perf_counter()
+    del began, llama_cpp
+    return (count - 1) / (end - first) if first and count > 1 else 0.0
+
+
+def bench_generation_speed(model: Path, threads: int, runs: int, tokens: int) -> None:
+    from llama_cpp import Llama
+
+    engine = LlamaEngine(model, context_size=2048, threads=threads, max_sequences=2)
+    prompt = engine.prompt_tokens(STORY)
+    ours = median_of(runs, lambda: _engine_gen_speed(engine, tokens))
+    engine.close()
+    llm = Llama(str(model), n_ctx=2048, n_threads=threads, n_threads_batch=threads, flash_attn=True, verbose=False)
+    baseline = median_of(runs, lambda: _direct_gen_speed(llm, prompt, tokens))
+    llm.close()
+    report("generation_tokens_per_s", ours, baseline, "tokens/s", f"{model.name}, {threads} threads, {tokens} tokens")
+
+
+def _side_by_side(engine: LlamaEngine, prompts, tokens: int) -> float:
+    engine._kv_tokens = [[] for _ in engine._kv_tokens]
+    began = time.perf_counter()
+    for _ in engine.generate(prompts, SamplingParams(max_tokens=tokens, ignore_eos=True)):
+        pass
+    return time.perf_counter() - began
+
+
+def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> None:
+    engine = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2)
+    from crossroads.ingest import load_document
+
+    handbook = Path(__file__).resolve().parent.parent / "assets" / "demo" / "documents" / "Employee-Handbook.pdf"
+    pages = load_document(handbook).sections[1:4]
+    sources = [SourceText(i + 1, f"Employee-Handbook.pdf, page {s.page}", s.text[:1200]) for i, s in enumerate(pages)]
+    plain = plain_prompt(QUESTION).messages
+    rag = rag_prompt(QUESTION, sources, engine.count_tokens, 3000).messages
+    alone = median_of(runs, lambda: _side_by_side(engine, [rag], tokens))
+    plain_alone = median_of(runs, lambda: _side_by_side(engine, [plain], tokens))
+    both = median_of(runs, lambda: _side_by_side(engine, [plain, rag], tokens))
+    engine.close()
+    report("side_by_side_wall_s", both, alone, "s", "both answers together vs the RAG answer alone")
+    report("side_by_side_vs_sequential_s", both, alone + plain_alone, "s", "together vs one after the other")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tokens", type=int, default=128)
+    args = parser.parse_args()
+    model = resolve_chat_model(args.model)
+    bench_generation_speed(model, args.threads, args.runs, args.tokens)
+    bench_side_by_side(model, args.threads, args.runs, min(args.tokens, 64))
+
+
+if __name__ == "__main__":
+    main()

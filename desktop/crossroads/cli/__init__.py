@@ -1,0 +1,58 @@
+"""The ``crossroads`` command: the core, headless. Scripts, tests and benchmarks drive the product through it.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the handler it sets returns an
+exit code. A ``CrossroadsError`` becomes one plain line on stderr and exit code 2; Ctrl+C exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from crossroads import __version__
+from crossroads.errors import Cancelled, CrossroadsError
+
+SUBCOMMANDS = ("models_cmd", "index_cmd", "kb_cmd", "ask_cmd", "eval_cmd", "decide_cmd", "demo_cmd", "gui_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="crossroads",
+        description="Fine-tune or RAG? Compare a local model with and without your documents, offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"crossroads {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"crossroads.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"crossroads.cli.{name}":
+                continue  # a command not built yet in this version
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.handler(args) or 0)
+    except CrossroadsError as exc:
+        print(f"crossroads: {exc.message}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, Cancelled):
+        print("crossroads: cancelled", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `crossroads … | head` closed the pipe early: not an error. Silence Python's flush of stdout at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

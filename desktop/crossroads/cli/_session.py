@@ -1,0 +1,69 @@
+"""Shared flags and the objects they open: model, knowledge base, embedder, sampling settings."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from crossroads.config import Settings
+from crossroads.engine.events import SamplingParams
+
+if TYPE_CHECKING:
+    from crossroads.embedding import Embedder
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.store import KnowledgeBase
+
+DEFAULTS = Settings()
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="NAME_OR_GGUF", help="catalog name or path of a .gguf file "
+                        "(default: the catalog's default chat model)")
+    parser.add_argument("--threads", type=int, default=DEFAULTS.threads, help="CPU threads (0: automatic)")
+    parser.add_argument("--context", type=int, default=DEFAULTS.context_size, help="context size in tokens")
+    parser.add_argument("--max-tokens", type=int, default=DEFAULTS.max_tokens, help="longest answer, in tokens")
+    parser.add_argument("--temperature", type=float, default=DEFAULTS.temperature,
+                        help="0 gives the same answer every time")
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    parser.add_argument("--top-k", type=int, default=DEFAULTS.top_k, help="passages retrieved for RAG")
+
+
+def sampling(args: argparse.Namespace) -> SamplingParams:
+    from crossroads.errors import InputError
+
+    if args.max_tokens < 1:
+        raise InputError("--max-tokens must be at least 1.")
+    if args.temperature < 0:
+        raise InputError("--temperature cannot be negative.")
+    return SamplingParams(max_tokens=args.max_tokens, temperature=args.temperature, seed=args.seed)
+
+
+def open_engine(args: argparse.Namespace, sequences: int) -> LlamaEngine:
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.models.catalog import resolve_chat_model
+
+    settings = Settings(threads=args.threads, context_size=args.context)
+    path = resolve_chat_model(args.model)
+    return LlamaEngine(path, context_size=settings.context_size, threads=settings.resolved_threads(),
+                       max_sequences=max(1, sequences))
+
+
+def open_kb(name_or_path: str) -> tuple[KnowledgeBase, Embedder]:
+    from crossroads.errors import KnowledgeBaseError
+    from crossroads.retrieval import embedder_for
+    from crossroads.store import KnowledgeBase
+    from crossroads.store.knowledge_base import DB_NAME
+    from crossroads.store.registry import resolve_kb_path
+
+    path = resolve_kb_path(name_or_path)
+    if not (path / DB_NAME).is_file():
+        raise KnowledgeBaseError(
+            f"There is no knowledge base called '{name_or_path}'. "
+            f"Create it with: crossroads index FILES --kb {name_or_path}"
+        )
+    kb = KnowledgeBase.open(path)
+    try:
+        return kb, embedder_for(kb)
+    except BaseException:
+        kb.close()
+        raise

@@ -1,0 +1,92 @@
+"""``crossroads ask``: one question, answered side by side (JSON for scripts, readable text for people)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from crossroads.cli._progress import say
+from crossroads.cli._session import add_model_flags, open_engine, open_kb, sampling
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ask",
+        help="answer a question with the model alone and with your documents",
+        description="Answer one question in several modes at once. With --json, stdout is one JSON object.",
+    )
+    parser.add_argument("question")
+    parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
+    parser.add_argument("--modes", help="comma-separated: plain,rag (default: both with --kb, else plain)")
+    add_model_flags(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crossroads.compare import ModeDone, ModeToken, SourcesFound, compare, parse_modes
+
+    modes = parse_modes(args.modes or ("plain,rag" if args.kb else "plain"))
+    params = sampling(args)
+    kb = embedder = None
+    if args.kb:
+        kb, embedder = open_kb(args.kb)
+    try:
+        engine = open_engine(args, len(modes))
+        say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
+        answers = {}
+        retrieval_s, dropped = 0.0, 0
+        for event in compare(args.question, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k,
+                             params=params):
+            if isinstance(event, SourcesFound):
+                retrieval_s, dropped = event.retrieval_s, event.dropped
+            elif isinstance(event, ModeToken) and not args.json and len(modes) == 1:
+                print(event.text, end="", flush=True)
+            elif isinstance(event, ModeDone):
+                answers[event.answer.mode] = event.answer
+                if not args.json and len(modes) > 1:
+                    _print_answer(event.answer)
+        ordered = [answers[m] for m in modes if m in answers]
+        if args.json:
+            json.dump(
+                {
+                    "question": args.question.strip(),
+                    "model": {"name": engine.name, "path": str(engine.path)},
+                    "retrieval_s": round(retrieval_s, 4),
+                    "dropped_sources": dropped,
+                    "answers": [a.to_dict() for a in ordered],
+                },
+                sys.stdout,
+                ensure_ascii=False,
+                indent=2,
+            )
+            print()
+        elif len(modes) == 1:
+            print()
+            _print_figures(ordered[0])
+        engine.close()
+    finally:
+        if kb is not None:
+            kb.close()
+    return 0
+
+
+def _print_figures(answer) -> None:
+    t = answer.timings
+    grounded = answer.metrics.get("grounded_share")
+    g = f", grounded {grounded:.0%}" if isinstance(grounded, float) else ""
+    print(f"  ({t.completion_tokens} tokens, first after {t.ttft_s:.2f} s, {t.tokens_per_s:.1f} tokens/s{g})")
+
+
+def _print_answer(answer) -> None:
+    from crossroads.compare import MODES
+
+    print(f"== {MODES[answer.mode].label} ==")
+    print(answer.text or "(no answer)")
+    _print_figures(answer)
+    for source in answer.sources:
+        print(f"  [{source.rank}] {source.label()}  (score {source.score:.3f})")
+    if answer.unsupported:
+        print(f"  not supported by the sources: {len(answer.unsupported)} sentence(s)")
+    print()

@@ -1,0 +1,40 @@
+"""``crossroads demo``: the sample company's documents, indexed once, and its scripted questions side by side."""
+
+from __future__ import annotations
+
+import argparse
+
+from crossroads.cli._progress import say
+from crossroads.cli._session import add_model_flags
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="index the sample documents and answer the demo questions side by side, in the terminal",
+        description="Builds the 'demo' knowledge base from the bundled sample documents (once), then asks the "
+        "scripted questions with the model alone and with the documents.",
+    )
+    parser.add_argument("--questions", type=int, default=3, metavar="N", help="how many demo questions to ask")
+    add_model_flags(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crossroads.cli import ask_cmd, index_cmd
+    from crossroads.demo import DEMO_KB, demo_documents, demo_questions
+
+    say("Preparing the demo knowledge base (first time only)…")
+    index_args = argparse.Namespace(
+        paths=[demo_documents()], kb=DEMO_KB, embedding_model=None, chunk_tokens=200, chunk_overlap=40, json=False
+    )
+    code = index_cmd.run(index_args)
+    if code != 0:
+        return code
+    for number, item in enumerate(demo_questions()[: args.questions], start=1):
+        hint = "" if item.in_documents else "  (not in the documents: watch which answer makes something up)"
+        print(f"\n### Question {number}: {item.question}{hint}\n")
+        ask_args = argparse.Namespace(**{**vars(args), "question": item.question, "kb": DEMO_KB, "modes": None,
+                                         "json": False})
+        ask_cmd.run(ask_args)
+    return 0

@@ -1,0 +1,77 @@
+"""``crossroads eval``: a question set through every mode, scored per question and in aggregate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from crossroads.cli._progress import say
+from crossroads.cli._session import add_model_flags, open_engine, open_kb, sampling
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="score a question set (JSONL or CSV) in every mode",
+        description='Each JSONL line: {"question": "...", "answers": ["...", ...]} (answers optional). '
+        "Reports exact match, token F1, answer contained, groundedness and latency per mode.",
+    )
+    parser.add_argument("questions", type=Path, metavar="QA_FILE")
+    parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
+    parser.add_argument("--modes", help="comma-separated: plain,rag (default: both with --kb, else plain)")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    add_model_flags(parser)
+    parser.add_argument("--json", action="store_true", help="print the full results as one JSON object")
+    parser.add_argument("--out", type=Path, help="also write the full JSON results to this file")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crossroads.compare import parse_modes
+    from crossroads.evaluate import SCORES, evaluate, load_questions
+
+    items = load_questions(args.questions)
+    if args.limit:
+        items = items[: args.limit]
+    modes = parse_modes(args.modes or ("plain,rag" if args.kb else "plain"))
+    params = sampling(args)
+    kb = embedder = None
+    if args.kb:
+        kb, embedder = open_kb(args.kb)
+    try:
+        engine = open_engine(args, len(modes))
+
+        def progress(done: int, total: int, result) -> None:  # type: ignore[no-untyped-def]
+            marks = " ".join(
+                f"{a.mode}:{'ok' if a.metrics.get('contained') else '--'}" for a in result.answers
+            ) if result.item.answers else ""
+            say(f"[{done}/{total}] {marks}  {result.item.question[:70]}")
+
+        evaluation = evaluate(items, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k, params=params,
+                              on_result=progress)
+        engine.close()
+    finally:
+        if kb is not None:
+            kb.close()
+    data = evaluation.to_dict()
+    if args.out:
+        args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    if args.json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    summary = evaluation.summary()
+    columns = ("questions", *SCORES, "median_wall_s", "median_ttft_s", "median_tokens_per_s")
+    print("mode    " + "  ".join(f"{c:>14}" for c in columns))
+    for mode, row in summary.items():
+        print(f"{mode:<8}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))
+    print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {evaluation.model}")
+    return 0
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

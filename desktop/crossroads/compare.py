@@ -1,0 +1,264 @@
+"""One question, several modes, answered side by side: the product's central act, as a stream of plain events.
+
+``compare`` yields events (sources found, a token for a mode, a mode finished, an error). The CLI prints them, the
+app relays them through one generic worker, tests collect them; ``run_comparison`` collects them into a
+``Comparison``. All modes share one batched decode (see engine), the same sampling settings and the same seed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crossroads.cancel import NEVER, CancelToken
+from crossroads.engine.events import SamplingParams, SequenceDone, Timings, TokenText
+from crossroads.errors import InputError
+from crossroads.metrics import answer_metrics, groundedness
+from crossroads.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
+
+if TYPE_CHECKING:
+    from crossroads.embedding import Embedder
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.retrieval import Hit
+    from crossroads.store import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    label: str
+    uses_documents: bool
+
+
+MODES: dict[str, Mode] = {
+    "plain": Mode("plain", "Model only", uses_documents=False),
+    "rag": Mode("rag", "Model + your documents", uses_documents=True),
+}
+"""Fine-tuned modes ("finetuned", "finetuned+rag") slot in here with an adapter; the flow stays the same."""
+
+
+@dataclass(frozen=True)
+class Source:
+    rank: int  # 1-based, the number the answer cites
+    document: str
+    path: str
+    page: int | None
+    heading: str | None
+    chunk_id: int
+    score: float
+    text: str
+    start: int
+    end: int
+
+    def label(self) -> str:
+        where = f"page {self.page}" if self.page is not None else (self.heading or "")
+        return f"{self.document}, {where}" if where else self.document
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "document": self.document,
+            "path": self.path,
+            "page": self.page,
+            "heading": self.heading,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 6),
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Answer:
+    mode: str
+    text: str
+    finish_reason: str
+    timings: Timings
+    sources: list[Source] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    unsupported: list[str] = field(default_factory=list)  # answer sentences no source supports
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "label": MODES[self.mode].label if self.mode in MODES else self.mode,
+            "text": self.text,
+            "finish_reason": self.finish_reason,
+            **self.timings.to_dict(),
+            "sources": [s.to_dict() for s in self.sources],
+            "metrics": self.metrics,
+            "unsupported_sentences": self.unsupported,
+        }
+
+
+# -- events ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcesFound:
+    sources: list[Source]
+    dropped: int  # retrieved but left out to fit the context
+    retrieval_s: float
+
+
+@dataclass(frozen=True)
+class ModeToken:
+    mode: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModeDone:
+    answer: Answer
+
+
+CompareEvent = SourcesFound | ModeToken | ModeDone
+
+
+@dataclass
+class Comparison:
+    question: str
+    model_name: str
+    model_path: str
+    answers: list[Answer]
+    retrieval_s: float = 0.0
+    dropped_sources: int = 0
+    created_at: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "model": {"name": self.model_name, "path": self.model_path},
+            "retrieval_s": round(self.retrieval_s, 4),
+            "dropped_sources": self.dropped_sources,
+            "answers": [a.to_dict() for a in self.answers],
+        }
+
+
+def parse_modes(text: str | Sequence[str]) -> list[str]:
+    names = [m.strip() for m in (text.split(",") if isinstance(text, str) else text) if m.strip()]
+    unknown = [m for m in names if m not in MODES]
+    if unknown or not names:
+        raise InputError(
+            f"Unknown mode {', '.join(unknown) or '(none given)'}. Choose from: {', '.join(MODES)}."
+        )
+    return list(dict.fromkeys(names))
+
+
+def _sources_from_hits(hits: Sequence[Hit]) -> list[Source]:
+    return [
+        Source(
+            rank=i + 1,
+            document=h.chunk.document_title or Path(h.chunk.document_path).name,
+            path=h.chunk.document_path,
+            page=h.chunk.page,
+            heading=h.chunk.heading,
+            chunk_id=h.chunk.id,
+            score=h.score,
+            text=h.chunk.text,
+            start=h.chunk.start,
+            end=h.chunk.end,
+        )
+        for i, h in enumerate(hits)
+    ]
+
+
+def compare(
+    question: str,
+    engine: LlamaEngine,
+    modes: Sequence[str] = ("plain", "rag"),
+    *,
+    kb: KnowledgeBase | None = None,
+    embedder: Embedder | None = None,
+    top_k: int = 4,
+    params: SamplingParams = SamplingParams(),
+    golds: Sequence[str] | None = None,
+    cancel: CancelToken = NEVER,
+) -> Iterator[CompareEvent]:
+    """Answer ``question`` in every mode at once; see the module docstring for the event stream."""
+    question = question.strip()
+    if not question:
+        raise InputError("The question is empty. Type a question to ask.")
+    modes = parse_modes(modes)
+    needs_documents = any(MODES[m].uses_documents for m in modes)
+    if needs_documents and (kb is None or embedder is None):
+        raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
+
+    sources: list[Source] = []
+    dropped = 0
+    built: dict[str, BuiltPrompt] = {}
+    if kb is not None and embedder is not None and (needs_documents or kb.chunk_count()):
+        from crossroads.retrieval import retrieve
+
+        began = time.perf_counter()
+        hits = retrieve(kb, embedder, question, top_k=top_k)
+        retrieval_s = time.perf_counter() - began
+        candidates = _sources_from_hits(hits)
+        budget = engine.context_size - params.max_tokens
+        rag = rag_prompt(
+            question, [SourceText(s.rank, s.label(), s.text) for s in candidates], engine.count_tokens, budget
+        )
+        sources = candidates[: len(rag.sources)]
+        if rag.truncated and sources:
+            last = rag.sources[-1]
+            sources[-1] = Source(**{**sources[-1].__dict__, "text": last.text})
+        dropped = rag.dropped
+        built["rag"] = rag
+        yield SourcesFound(sources, dropped, retrieval_s)
+    built["plain"] = plain_prompt(question)
+
+    cancel.raise_if_cancelled()
+    prompts = [built[m].messages for m in modes]
+    source_texts = [s.text for s in sources]
+    for event in engine.generate(prompts, params, cancel):
+        mode = modes[event.seq]
+        if isinstance(event, TokenText):
+            if event.text:
+                yield ModeToken(mode, event.text)
+        elif isinstance(event, SequenceDone):
+            yield ModeDone(_answer(mode, event, sources, source_texts, question, golds))
+
+
+def _answer(
+    mode: str,
+    done: SequenceDone,
+    sources: list[Source],
+    source_texts: list[str],
+    question: str,
+    golds: Sequence[str] | None,
+) -> Answer:
+    text = done.text.strip()
+    # Both modes are measured against the same retrieved passages: the gap is how much came from the documents.
+    metrics = answer_metrics(text, source_texts, question, golds)
+    support = groundedness(text, source_texts, question)
+    unsupported = [s.text for s in support.sentences if s.checkable and not s.supported] if source_texts else []
+    return Answer(
+        mode=mode,
+        text=text,
+        finish_reason=done.finish_reason,
+        timings=done.timings,
+        sources=sources if MODES[mode].uses_documents else [],
+        metrics=metrics,
+        unsupported=unsupported,
+    )
+
+
+def run_comparison(
+    question: str, engine: LlamaEngine, modes: Sequence[str] = ("plain", "rag"), **kwargs: Any
+) -> Comparison:
+    """The whole comparison at once, for scripts and tests that do not stream."""
+    answers: list[Answer] = []
+    retrieval_s = 0.0
+    dropped = 0
+    for event in compare(question, engine, modes, **kwargs):
+        if isinstance(event, SourcesFound):
+            retrieval_s, dropped = event.retrieval_s, event.dropped
+        elif isinstance(event, ModeDone):
+            answers.append(event.answer)
+    order = {m: i for i, m in enumerate(parse_modes(modes))}
+    answers.sort(key=lambda a: order[a.mode])
+    return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped)

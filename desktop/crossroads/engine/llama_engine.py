@@ -1,0 +1,424 @@
+"""The llama.cpp engine: one model, one context, several answers decoded together in one batch.
+
+Why one batched context rather than one ``Llama`` per column: on a CPU, decoding a token is bound by reading the
+weights from memory, so decoding the tokens of two or four sequences in the same ``llama_decode`` call costs little
+more than one (the research notes measured this; ``make bench`` checks it). It also keeps one thread pool busy
+instead of several competing ones, which sidesteps the OpenMP slowdown seen with several decoding threads.
+
+A context is never used by two callers at once (llama.cpp crashes the process if it is): ``generate`` holds a lock
+for its whole stream. Every llama.cpp computation runs on the engine's own decode thread (see decode_thread).
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossroads.cancel import NEVER, CancelToken
+from crossroads.engine import llama_log
+from crossroads.engine.chat_template import ChatTemplate, Message
+from crossroads.engine.decode_thread import DecodeThread
+from crossroads.engine.events import GenerationEvent, SamplingParams, SequenceDone, Timings, TokenText
+from crossroads.errors import ModelError
+
+_BATCH = 512  # tokens per llama_decode call: the prompt-evaluation chunk
+_PREFILL_WHILE_STREAMING = 64  # prompt tokens per step while other columns stream, so they stay fluid
+
+
+@dataclass
+class _Sequence:
+    index: int
+    pending: list[int]  # prompt tokens still to evaluate
+    position: int  # next position in this sequence
+    prompt_tokens: int
+    reused: int
+    sampler: object
+    decoder: codecs.IncrementalDecoder = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+    in_kv: list[int] = field(default_factory=list)
+    last_token: int | None = None
+    completion: int = 0
+    text: list[str] = field(default_factory=list)
+    first_token_at: float | None = None
+    finished: SequenceDone | None = None
+
+
+class LlamaEngine:
+    """A loaded GGUF model ready to answer, with timings for every answer."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        context_size: int = 4096,
+        threads: int = 2,
+        max_sequences: int = 2,
+        flash_attention: bool = True,
+    ) -> None:
+        from crossroads.models.gguf_info import read_gguf_info
+        from crossroads.models.memory import check_fits
+
+        llama_log.silence()
+        import llama_cpp
+        from llama_cpp import _internals
+
+        self.path = Path(model_path)
+        self.info = read_gguf_info(self.path)
+        trained = self.info.context_length or context_size
+        self.context_size = max(256, min(context_size, trained))
+        self.threads = max(1, threads)
+        self.flash_attention = flash_attention
+        check_fits(self.info, self.context_size, max_sequences)
+
+        params = llama_cpp.llama_model_default_params()
+        params.n_gpu_layers = 0
+        params.use_mmap = True
+        self._decoder = DecodeThread()
+        try:
+            # verbose=True only means "don't redirect stdout/stderr"; our log callback keeps llama.cpp quiet.
+            self._model = self._decoder.call(
+                lambda: _internals.LlamaModel(path_model=str(self.path), params=params, verbose=True)
+            )
+        except ValueError as exc:
+            self._decoder.stop()
+            raise ModelError(
+                f"{self.path.name} could not be loaded by llama.cpp. The file may be damaged, or made for a "
+                "newer llama.cpp than this version of Crossroads supports."
+            ) from exc
+        self._llama_cpp = llama_cpp
+        self._vocab = self._model.vocab
+        self._lock = threading.Lock()
+        self._ctx: object | None = None
+        self._batch: object | None = None
+        self._sequences = 0
+        self._kv_tokens: list[list[int]] = []
+        self.template = ChatTemplate(
+            self.info.chat_template,
+            bos_token=self._token_text(self._model.token_bos()),
+            eos_token=self._token_text(self._model.token_eos()),
+            special_tokens=self._control_token_texts(),
+        )
+        self._decoder.call(lambda: self._ensure_context(max_sequences))
+
+    # -- model facts -------------------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.info.name or self.path.stem
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        raw = self._llama_cpp.llama_vocab_get_text(self._vocab, token)
+        return raw.decode("utf-8", "replace") if raw else ""
+
+    def _control_token_texts(self) -> list[str]:
+        lc = self._llama_cpp
+        wanted = lc.LLAMA_TOKEN_ATTR_CONTROL | lc.LLAMA_TOKEN_ATTR_USER_DEFINED
+        texts = []
+        for token in range(self._model.n_vocab()):
+            if lc.llama_vocab_get_attr(self._vocab, token) & wanted:
+                texts.append(self._token_text(token))
+        return texts
+
+    def tokenize(self, text: str, *, special: bool = False, add_bos: bool = False) -> list[int]:
+        return self._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """The exact tokens a chat sends: the template's control tokens are real, the content's are not.
+
+        Content is neutralised (see ChatTemplate.neutralise) before rendering, so tokenising the rendered prompt
+        with ``special=True`` only turns the template's own markers into control tokens.
+        """
+        safe = [Message(m.role, self.template.neutralise(m.content)) for m in messages]
+        rendered = self.template.render(safe)
+        add_bos = self._model.add_bos_token() and not self.template.starts_with_bos(rendered)
+        return self.tokenize(rendered, special=True, add_bos=add_bos)
+
+    # -- context -----------------------------------------------------------------------------------------------
+
+    def _ensure_context(self, sequences: int) -> None:
+        if self._ctx is not None and sequences <= self._sequences:
+            return
+        lc = self._llama_cpp
+        from llama_cpp import _internals
+
+        self._close_context()
+        params = lc.llama_context_default_params()
+        params.n_ctx = self.context_size * sequences
+        params.n_batch = _BATCH
+        params.n_ubatch = _BATCH
+        params.n_seq_max = sequences
+        params.kv_unified = True  # one pool of KV cells shared by the sequences: no per-sequence split
+        params.n_threads = self.threads
+        params.n_threads_batch = self.threads
+        params.flash_attn_type = (
+            lc.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.flash_attention else lc.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
+        params.no_perf = True
+        try:
+            self._ctx = _internals.LlamaContext(model=self._model, params=params, verbose=True)
+        except ValueError as exc:
+            raise ModelError(
+                f"There is not enough memory for a {self.context_size}-token context with {self.name}. "
+                "Choose a smaller context size in the settings."
+            ) from exc
+        self._batch = lc.llama_batch_init(_BATCH, 0, sequences)
+        self._sequences = sequences
+        self._kv_tokens = [[] for _ in range(sequences)]
+
+    def _close_context(self) -> None:
+        if self._batch is not None:
+            self._llama_cpp.llama_batch_free(self._batch)
+            self._batch = None
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ctx is None and self._model is None:
+                return
+
+            def free() -> None:
+                self._close_context()
+                self._model.close()
+                self._model = None
+
+            self._decoder.call(free)
+            self._decoder.stop()
+
+    # -- generation --------------------------------------------------------------------------------------------
+
+    def _new_sampler(self, params: SamplingParams) -> object:
+        from llama_cpp import _internals
+
+        sampler = _internals.LlamaSampler()
+        if params.ignore_eos:
+            eog = [t for t in (self._model.token_eos(), self._model.token_eot()) if t >= 0]
+            sampler.add_logit_bias(self._model.n_vocab(), {t: float("-inf") for t in eog})
+        if params.repeat_penalty != 1.0:
+            sampler.add_penalties(self._model.n_vocab(), 64, params.repeat_penalty, 0.0, 0.0)
+        if params.temperature <= 0:
+            sampler.add_greedy()
+        else:
+            sampler.add_top_k(params.top_k)
+            sampler.add_top_p(params.top_p, 1)
+            sampler.add_min_p(params.min_p, 1)
+            sampler.add_temp(params.temperature)
+            sampler.add_dist(params.seed)
+        return sampler
+
+    def generate(
+        self,
+        prompts: Sequence[Sequence[Message]],
+        params: SamplingParams = SamplingParams(),
+        cancel: CancelToken = NEVER,
+    ) -> Iterator[GenerationEvent]:
+        """Answer several chats at once, streaming their tokens interleaved as they are decoded.
+
+        Yields ``TokenText`` for each new piece of text and one ``SequenceDone`` per prompt. Prompt tokens already
+        in a sequence's KV cache from the previous call (the shared system message, an unchanged context) are
+        not evaluated again.
+        """
+        token_lists = [self.prompt_tokens(p) for p in prompts]
+        events: queue.SimpleQueue[object] = queue.SimpleQueue()
+        abandoned = threading.Event()  # the caller stopped listening: stop decoding too
+        done = object()
+
+        def run() -> None:
+            try:
+                for event in self._generate_locked(token_lists, params, _Either(cancel, abandoned)):
+                    events.put(event)
+            finally:
+                events.put(done)
+
+        with self._lock:
+            if self._model is None:
+                raise ModelError("The model has been closed. Load it again to continue.")
+            future = self._decoder.submit(run)
+            try:
+                while (event := events.get()) is not done:
+                    yield event  # type: ignore[misc]
+            finally:
+                abandoned.set()
+                future.result()  # waits for the decode to stop; re-raises its error, if any
+
+    def _generate_locked(
+        self, token_lists: list[list[int]], params: SamplingParams, cancel: CancelToken
+    ) -> Iterator[GenerationEvent]:
+        lc = self._llama_cpp
+        self._ensure_context(len(token_lists))
+        ctx = self._ctx.ctx  # type: ignore[union-attr]
+        memory = lc.llama_get_memory(ctx)
+        start = time.perf_counter()
+        seqs: list[_Sequence] = []
+        for index, tokens in enumerate(token_lists):
+            if len(tokens) + 1 >= self.context_size:
+                raise ModelError(
+                    f"The prompt is {len(tokens)} tokens long but the model's context holds {self.context_size}. "
+                    "Use fewer or shorter sources, or a larger context size."
+                )
+            cached = self._kv_tokens[index]
+            reuse = _common_prefix(cached, tokens)
+            reuse = min(reuse, len(tokens) - 1)  # the last prompt token is always evaluated: it gives the logits
+            lc.llama_memory_seq_rm(memory, index, reuse, -1)
+            seqs.append(
+                _Sequence(
+                    index=index,
+                    pending=tokens[reuse:],
+                    position=reuse,
+                    prompt_tokens=len(tokens),
+                    reused=reuse,
+                    sampler=self._new_sampler(params),
+                    in_kv=tokens[:reuse],
+                )
+            )
+        for extra in range(len(token_lists), self._sequences):
+            lc.llama_memory_seq_rm(memory, extra, 0, -1)
+            self._kv_tokens[extra] = []
+
+        try:
+            yield from self._decode_loop(seqs, params, cancel, start)
+        finally:
+            for seq in seqs:
+                self._kv_tokens[seq.index] = seq.in_kv
+                seq.sampler.close()  # type: ignore[attr-defined]
+
+    def _decode_loop(
+        self, seqs: list[_Sequence], params: SamplingParams, cancel: CancelToken, start: float
+    ) -> Iterator[GenerationEvent]:
+        lc = self._llama_cpp
+        ctx = self._ctx.ctx  # type: ignore[union-attr]
+        batch = self._batch
+        while True:
+            active = [s for s in seqs if s.finished is None]
+            if not active:
+                return
+            if cancel.cancelled:
+                for seq in active:
+                    yield self._finish(seq, "cancelled", start)
+                return
+            batch.n_tokens = 0  # type: ignore[attr-defined]
+            outputs: list[tuple[_Sequence, int, list[int]]] = []
+            for seq in active:
+                if seq.last_token is not None:
+                    outputs.append((seq, _add(batch, seq.last_token, seq.position, seq.index, True), [seq.last_token]))
+                    seq.position += 1
+            # A sequence that already streams (or finishes its prompt in this step) limits how much prompt the
+            # others may evaluate per step, so its tokens keep flowing while a long RAG prompt is read.
+            streaming = bool(outputs)
+            budget = _BATCH - len(outputs)
+            for seq in sorted((s for s in active if s.pending), key=lambda s: len(s.pending)):
+                if budget <= 0:
+                    break
+                take = min(len(seq.pending), budget, _PREFILL_WHILE_STREAMING if streaming else budget)
+                part, seq.pending = seq.pending[:take], seq.pending[take:]
+                for offset, token in enumerate(part):
+                    last = not seq.pending and offset == take - 1
+                    index = _add(batch, token, seq.position, seq.index, last)
+                    seq.position += 1
+                if not seq.pending:
+                    outputs.append((seq, index, part))
+                    streaming = True
+                else:
+                    seq.in_kv.extend(part)
+                budget -= take
+            status = lc.llama_decode(ctx, batch)
+            if status != 0:
+                # 1: no room left in the KV cache; anything else is an internal failure. Either way the cache
+                # state is unknown: forget it, and end the answers cleanly with what they have.
+                memory = lc.llama_get_memory(ctx)
+                for seq in seqs:
+                    lc.llama_memory_seq_rm(memory, seq.index, 0, -1)
+                    seq.in_kv = []
+                for seq in active:
+                    yield self._finish(seq, "context" if status == 1 else "error", start)
+                return
+            now = time.perf_counter()
+            for seq, index, fed in outputs:
+                seq.in_kv.extend(fed)
+                token = lc.llama_sampler_sample(seq.sampler.sampler, ctx, index)  # type: ignore[attr-defined]
+                if seq.first_token_at is None:
+                    seq.first_token_at = now
+                if lc.llama_vocab_is_eog(self._vocab, token) and not params.ignore_eos:
+                    yield self._finish(seq, "stop", start)
+                    continue
+                seq.completion += 1
+                seq.last_token = token
+                piece = seq.decoder.decode(self._piece(token))
+                if piece:
+                    seq.text.append(piece)
+                    yield TokenText(seq.index, piece)
+                if seq.completion >= params.max_tokens:
+                    yield self._finish(seq, "length", start)
+                elif seq.position + 1 >= self.context_size:
+                    yield self._finish(seq, "context", start)
+
+    def _piece(self, token: int) -> bytes:
+        buffer = ctypes.create_string_buffer(64)
+        n = self._llama_cpp.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
+        if n < 0:
+            buffer = ctypes.create_string_buffer(-n)
+            n = self._llama_cpp.llama_token_to_piece(self._vocab, token, buffer, -n, 0, False)
+        return buffer.raw[:n]
+
+    def _finish(self, seq: _Sequence, reason: str, start: float) -> SequenceDone:
+        now = time.perf_counter()
+        tail = seq.decoder.decode(b"", final=True)
+        if tail:
+            seq.text.append(tail)
+        first = seq.first_token_at if seq.first_token_at is not None else now
+        generated_after_first = max(0, seq.completion - 1)
+        span = now - first
+        timings = Timings(
+            prompt_tokens=seq.prompt_tokens,
+            completion_tokens=seq.completion,
+            reused_prompt_tokens=seq.reused,
+            ttft_s=first - start,
+            wall_s=now - start,
+            tokens_per_s=generated_after_first / span if span > 0 and generated_after_first else 0.0,
+        )
+        seq.finished = SequenceDone(seq.index, "".join(seq.text), reason, timings)
+        return seq.finished
+
+
+class _Either(CancelToken):
+    """Cancelled when the user cancels or when the caller abandons the stream."""
+
+    def __init__(self, user: CancelToken, abandoned: threading.Event) -> None:
+        super().__init__()
+        self._user = user
+        self._abandoned = abandoned
+
+    @property
+    def cancelled(self) -> bool:
+        return self._user.cancelled or self._abandoned.is_set()
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def _add(batch: object, token: int, position: int, seq_id: int, logits: bool) -> int:
+    """Append one token to a llama_batch; returns its index (where its logits will be)."""
+    i = batch.n_tokens  # type: ignore[attr-defined]
+    batch.token[i] = token  # type: ignore[attr-defined]
+    batch.pos[i] = position  # type: ignore[attr-defined]
+    batch.n_seq_id[i] = 1  # type: ignore[attr-defined]
+    batch.seq_id[i][0] = seq_id  # type: ignore[attr-defined]
+    batch.logits[i] = logits  # type: ignore[attr-defined]
+    batch.n_tokens = i + 1  # type: ignore[attr-defined]
+    return i

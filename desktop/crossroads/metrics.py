@@ -1,0 +1,344 @@
+"""Judge-free answer metrics: lexical groundedness, citation checks and SQuAD-style scores.
+
+Every figure here is an *indicator*, not a verdict: lexical overlap rewards copying, misses paraphrase and
+cannot see a flipped negation. They are cheap (well under a millisecond for a typical answer), deterministic
+and need no model, so they can run on every answer - the model-only one included, against the same
+retrieved sources, which makes the gap between the two an honest "how much came from your documents" figure.
+
+Definitions shared by the groundedness figures:
+
+- *Content tokens*: lowercase word tokens (any script; numbers such as ``3.5``, ``1,299`` and ``2024`` stay
+  whole), minus a compact English stop-word list, folded by a tiny plural stemmer so "policies" meets
+  "policy". Negations ("not", "no", "never") are kept: they change what a sentence claims. Citation markers
+  such as ``[1]`` are ignored.
+- *Question tokens*: the question's content tokens. They are dropped from the answer before measuring, so
+  an answer that merely echoes the question earns no credit for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+# --- tokens -------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?![^\W_])|[^\W_]+(?:['’][^\W_]+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+_CITATION = re.compile(r"\[\s*(?:sources?\s*)?(\d+(?:\s*[-–,;]\s*(?:sources?\s*)?\d+)*)\s*\]", re.IGNORECASE)
+_STOP_WORDS_TEXT = """
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just may me might more most must my
+myself of off on once only or other our ours ourselves out over own same shall she should so some such than
+that the their theirs them themselves then there these they this those through to too under until up upon
+us very via was we were what when where which while who whom whose why will with would you your yours
+yourself yourselves also however therefore thus yes sure based according answer question given provided
+"""
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+
+def _canonical_number(token: str) -> str:
+    """So "1,299" meets "1299" and "3.50" meets "3.5"; a decimal comma is left alone."""
+    if _THOUSANDS.fullmatch(token):
+        token = token.replace(",", "")
+    if "." in token and token.count(".") == 1:
+        token = token.rstrip("0").rstrip(".")
+    return token
+
+
+def _stem(word: str) -> str:
+    """Fold plurals and possessives only: stronger stemming starts merging unrelated words."""
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith(("xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and word[-2] not in "sui":
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _fold(raw: str) -> str:
+    """Cached: a vocabulary is small next to the number of tokens it folds."""
+    return _canonical_number(raw) if raw[0].isdigit() else _stem(raw.replace("’", "'"))
+
+
+def _tokens(text: str) -> list[str]:
+    """All word tokens, lowercased, numbers canonical, plurals folded (stop words kept)."""
+    return [_fold(raw) for raw in _TOKEN.findall(_CITATION.sub(" ", text).lower())]
+
+
+def _content_tokens(text: str) -> list[str]:
+    return [t for t in _tokens(text) if t not in _STOP_WORDS]
+
+
+@lru_cache(maxsize=128)
+def _source_vocabulary(source: str) -> frozenset[str]:
+    """Cached: the same sources are checked against the model-only and the RAG answer."""
+    return frozenset(_tokens(source))
+
+
+# --- sentences ----------------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"\s*(?:[-*•‣◦+]|\d{1,3}[.)]|[a-z]\)|#{1,6})\s+")
+_END = re.compile(rf"(?:[.!?…]+|[。！？])[\"'”’»)]*(?:\s*{_CITATION.pattern})*", re.IGNORECASE)
+_ABBREVIATIONS_TEXT = (
+    "mr mrs ms dr prof sr jr st vs cf approx fig figs eq vol pp ca e.g i.e eg ie incl dept resp esp al"
+)
+_ABBREVIATIONS = frozenset(_ABBREVIATIONS_TEXT.split())
+_BEFORE_NUMBER = frozenset({"no", "nr", "art", "sec", "ch", "para"})  # "No. 5" ends nothing
+_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")  # U.S., a.m.
+
+
+def _is_boundary(line: str, mark_start: int, end: int) -> bool:
+    """A full stop ends a sentence unless it closes an abbreviation, an initial or runs into lowercase."""
+    if line[mark_start] in "。！？":
+        return True
+    rest = line[end:]
+    if rest and not rest[0].isspace():
+        return False
+    following = rest.lstrip()
+    if following and following[0].islower():
+        return False
+    if line[mark_start] == "." and line[mark_start:end].count(".") == 1:
+        word = line[:mark_start].rsplit(None, 1)[-1] if line[:mark_start].strip() else ""
+        word = word.lstrip("(\"'“‘").lower()
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            return False
+        if word in _BEFORE_NUMBER and following[:1].isdigit():
+            return False
+        if _INITIALISM.fullmatch(word):
+            return False
+    return True
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences and list items of an answer, trimmed of bullets and spaces.
+
+    Each line is split on its own (LLM answers put list items and headings on lines of their own).
+    Citation markers after a full stop ("... 40 euros. [1]") stay with the sentence they back.
+    Spans without a single letter or digit (rules, code fences) are left out.
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        bullet = _BULLET.match(line)
+        start = bullet.end() if bullet else 0
+        for match in _END.finditer(line, start):
+            if _is_boundary(line, match.start(), match.end()):
+                _add_span(spans, line, offset, start, match.end())
+                start = match.end()
+        _add_span(spans, line, offset, start, len(line))
+        offset += len(line)
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], line: str, offset: int, start: int, end: int) -> None:
+    piece = line[start:end]
+    stripped = piece.strip()
+    if any(ch.isalnum() for ch in stripped):
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+
+
+# --- groundedness -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    """How one answer sentence is backed by the sources; ``best_source`` is 1-based.
+
+    ``checkable`` is False for sentences with too little content to judge ("Sure!", a restated
+    question); they are neither supported nor counted in the shares.
+    """
+
+    start: int
+    end: int
+    text: str
+    supported: bool
+    best_source: int | None
+    coverage: float
+    checkable: bool = True
+
+
+@dataclass(frozen=True)
+class Groundedness:
+    """Per-sentence support plus two shares; a share is None when there is nothing to measure."""
+
+    sentences: tuple[SentenceSupport, ...]
+    grounded_share: float | None
+    k_precision: float | None
+
+
+def groundedness(
+    answer: str, sources: Sequence[str], question: str = "", threshold: float = 0.6
+) -> Groundedness:
+    """Lexical support of each answer sentence by the retrieved sources, and K-Precision++.
+
+    A sentence is *checkable* when it has at least 2 content tokens and at least one that is not a
+    question token. It is *supported* when one single source holds at least ``threshold`` of its content
+    tokens (question tokens dropped) **and every number in the sentence**: a wrong figure is the typical
+    hallucination, and one differing token barely moves a coverage share. ``grounded_share`` is the share
+    of checkable sentences that are supported. ``k_precision`` (K-Precision++, Adlakha et al. 2024) is the
+    share of the answer's content-token occurrences, minus question tokens, found anywhere in the sources.
+    Both are None without checkable content or without any source text.
+    """
+    vocabularies = [_source_vocabulary(s) for s in sources]
+    has_sources = any(vocabularies)
+    asked = set(_content_tokens(question))
+    spans = split_sentences(answer)
+    results = [_support(answer, s, e, vocabularies, asked, threshold) for s, e in spans]
+    checkable = [r for r in results if r.checkable]
+    grounded = sum(r.supported for r in checkable) / len(checkable) if checkable and has_sources else None
+
+    counted = [t for s, e in spans for t in _content_tokens(answer[s:e]) if t not in asked]
+    everywhere = frozenset().union(*vocabularies)
+    k_precision = sum(t in everywhere for t in counted) / len(counted) if counted and has_sources else None
+    return Groundedness(tuple(results), grounded, k_precision)
+
+
+def _support(
+    answer: str, start: int, end: int, vocabularies: list[frozenset[str]], asked: set[str], threshold: float
+) -> SentenceSupport:
+    text = answer[start:end]
+    content = set(_content_tokens(text))
+    claim = content - asked
+    numbers = {t for t in content if t[0].isdigit()}
+    if len(content) < 2 or not claim:
+        return SentenceSupport(start, end, text, False, None, 0.0, checkable=False)
+    best: tuple[bool, float, int] | None = None
+    for number, vocabulary in enumerate(vocabularies, start=1):
+        coverage = len(claim & vocabulary) / len(claim)
+        backs = coverage >= threshold and numbers <= vocabulary
+        if coverage > 0 and (best is None or (backs, coverage) > best[:2]):
+            best = (backs, coverage, number)
+    if best is None:
+        return SentenceSupport(start, end, text, False, None, 0.0)
+    return SentenceSupport(start, end, text, best[0], best[2], best[1])
+
+
+# --- citations ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    """Citation markers found in an answer, checked against the number of sources shown to the model."""
+
+    cited: tuple[int, ...]
+    invalid: tuple[int, ...]
+    coverage: float | None
+    valid_share: float | None
+
+
+def _cited_numbers(marker_body: str) -> list[int]:
+    """Read "2, 3" as [2, 3] and "1-3" as [1, 2, 3] (short ranges only: "[2019-2024]" is no range)."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", marker_body):
+        bounds = [int(n) for n in re.findall(r"\d+", part)]
+        if len(bounds) == 2 and bounds[1] < 100 and 0 <= bounds[1] - bounds[0] <= 20:
+            numbers.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            numbers.extend(bounds)
+    return numbers
+
+
+def check_citations(answer: str, source_count: int) -> CitationCheck:
+    """Markers such as ``[1]``, ``[2, 3]``, ``[1-2]`` or ``[Source 2]``; sources are numbered from 1.
+
+    ``cited`` and ``invalid`` are sorted, without repeats. ``valid_share`` counts every citation given
+    (None when there is none). ``coverage`` is the share of sentences with at least 2 content tokens that
+    carry at least one marker (None when there is no such sentence).
+    """
+    occurrences = [n for m in _CITATION.finditer(answer) for n in _cited_numbers(m.group(1))]
+    cited = tuple(sorted(set(occurrences)))
+    invalid = tuple(n for n in cited if not 1 <= n <= source_count)
+    valid_share = sum(1 <= n <= source_count for n in occurrences) / len(occurrences) if occurrences else None
+    claims = [answer[s:e] for s, e in split_sentences(answer) if len(set(_content_tokens(answer[s:e]))) >= 2]
+    coverage = sum(bool(_CITATION.search(c)) for c in claims) / len(claims) if claims else None
+    return CitationCheck(cited, invalid, coverage, valid_share)
+
+
+# --- against expected answers (SQuAD conventions) -----------------------------------------------------
+
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lowercase, drop punctuation (any script), drop a/an/the, collapse spaces."""
+    return " ".join(_ARTICLES.sub(" ", _PUNCTUATION.sub("", text.lower())).split())
+
+
+def _best(prediction: str, golds: Sequence[str], score: Callable[[list[str], list[str]], float]) -> float:
+    if not golds:
+        raise ValueError("at least one expected answer is needed")
+    predicted = normalize_answer(prediction).split()
+    return max(score(predicted, normalize_answer(g).split()) for g in golds)
+
+
+def _overlap(predicted: list[str], gold: list[str]) -> int:
+    return sum((Counter(predicted) & Counter(gold)).values())
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> float:
+    """1.0 when the normalised prediction equals a normalised expected answer."""
+    return _best(prediction, golds, lambda p, g: float(p == g))
+
+
+def _f1(predicted: list[str], gold: list[str]) -> float:
+    if not predicted or not gold:
+        return float(predicted == gold)
+    same = _overlap(predicted, gold)
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD bag-of-tokens F1, best over the expected answers; two empty answers agree (SQuAD 2.0)."""
+    return _best(prediction, golds, _f1)
+
+
+def token_recall(prediction: str, golds: Sequence[str]) -> float:
+    """Share of the expected answer's tokens the prediction holds: fair to verbose LLM answers."""
+    return _best(prediction, golds, lambda p, g: _overlap(p, g) / len(g) if g else float(not p))
+
+
+def answer_contained(prediction: str, golds: Sequence[str]) -> float:
+    """1.0 when a normalised expected answer appears in the normalised prediction, on word boundaries."""
+    if not golds:
+        raise ValueError("at least one expected answer is needed")
+    padded = f" {normalize_answer(prediction)} "
+    return float(any(g and f" {g} " in padded for g in map(normalize_answer, golds)))
+
+
+def answer_metrics(
+    answer: str, sources: Sequence[str], question: str, golds: Sequence[str] | None = None
+) -> dict[str, float | None]:
+    """All figures for one answer as a flat, JSON-ready dict; gold-based ones only when golds are given."""
+    grounding = groundedness(answer, sources, question)
+    citations = check_citations(answer, len(sources))
+    figures: dict[str, float | None] = {
+        "grounded_share": grounding.grounded_share,
+        "k_precision": grounding.k_precision,
+        "citation_valid_share": citations.valid_share,
+        "citation_coverage": citations.coverage,
+    }
+    if golds:
+        figures |= {
+            "exact_match": exact_match(answer, golds),
+            "f1": token_f1(answer, golds),
+            "token_recall": token_recall(answer, golds),
+            "contained": answer_contained(answer, golds),
+        }
+    return figures

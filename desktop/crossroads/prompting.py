@@ -1,0 +1,100 @@
+"""The prompts each mode sends: one fixed system message, numbered sources within a token budget, the question.
+
+Every mode starts with the same byte-identical system message. That keeps the comparison fair (the only difference
+between "model only" and "model + your documents" is the documents) and lets the engine reuse the system message's
+KV cache across questions. Sources come before the question so the question sits last, where small models heed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from crossroads.engine.chat_template import Message
+
+SYSTEM_MESSAGE = (
+    "You are a careful assistant for a business. Answer the question directly and briefly, in one or two "
+    "sentences. Do not make things up: if you do not know, say so."
+)
+
+RAG_INSTRUCTIONS = (
+    "Answer the question using only the sources below. Start with the answer itself, quoting the exact words "
+    "from the sources where you can, and cite the source number like [1]. If the sources do not contain the "
+    "answer, say: \"The documents do not say.\""
+)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """What the prompt needs of a retrieved passage."""
+
+    number: int  # 1-based, as cited in the answer
+    label: str  # e.g. "price-list.xlsx, page 2"
+    text: str
+
+
+@dataclass(frozen=True)
+class BuiltPrompt:
+    messages: list[Message]
+    sources: list[SourceText]  # the sources that made it into the prompt, in order
+    dropped: int  # retrieved sources left out to fit the context
+    truncated: bool  # the last included source was shortened to fit
+
+
+def plain_prompt(question: str) -> BuiltPrompt:
+    return BuiltPrompt([Message("system", SYSTEM_MESSAGE), Message("user", question.strip())], [], 0, False)
+
+
+def rag_prompt(
+    question: str,
+    sources: Sequence[SourceText],
+    count_tokens: Callable[[str], int],
+    budget_tokens: int,
+) -> BuiltPrompt:
+    """Fit as many sources as the budget allows, best first; shorten the last one rather than drop it whole."""
+    question = question.strip()
+    fixed = count_tokens(SYSTEM_MESSAGE) + count_tokens(RAG_INSTRUCTIONS) + count_tokens(question) + 32
+    remaining = budget_tokens - fixed
+    kept: list[SourceText] = []
+    truncated = False
+    for source in sources:
+        block = _format_source(source)
+        cost = count_tokens(block) + 2
+        if cost <= remaining:
+            kept.append(source)
+            remaining -= cost
+            continue
+        if remaining > 48:  # worth keeping a shortened passage
+            shortened = _shorten(source, remaining - 8, count_tokens)
+            if shortened is not None:
+                kept.append(shortened)
+                truncated = True
+        break
+    numbered = [SourceText(i + 1, s.label, s.text) for i, s in enumerate(kept)]
+    body = "\n\n".join(_format_source(s) for s in numbered)
+    user = f"{RAG_INSTRUCTIONS}\n\nSources:\n{body}\n\nQuestion: {question}"
+    return BuiltPrompt(
+        [Message("system", SYSTEM_MESSAGE), Message("user", user)],
+        numbered,
+        dropped=len(sources) - len(kept),
+        truncated=truncated,
+    )
+
+
+def _format_source(source: SourceText) -> str:
+    return f"[{source.number}] ({source.label})\n{source.text.strip()}"
+
+
+def _shorten(source: SourceText, budget: int, count_tokens: Callable[[str], int]) -> SourceText | None:
+    words = source.text.split()
+    low, high = 0, len(words)
+    while low < high:  # the longest prefix of words that fits
+        mid = (low + high + 1) // 2
+        candidate = SourceText(source.number, source.label, " ".join(words[:mid]) + " …")
+        if count_tokens(_format_source(candidate)) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    if low < 8:
+        return None
+    return SourceText(source.number, source.label, " ".join(words[:low]) + " …")

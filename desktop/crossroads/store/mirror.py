@@ -1,0 +1,82 @@
+"""Keeping the FAISS index in step with SQLite, whose ``vectors_generation`` counts every change to the chunks.
+
+The in-memory index is current when its generation equals SQLite's. Otherwise (first open, another process wrote,
+a crash before the FAISS file was saved) the saved file is loaded if it carries that generation, else the index
+is rebuilt from the vectors kept in SQLite: never a re-embedding.
+Callers hold the knowledge base's lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from crossroads.store.schema import get_meta
+from crossroads.store.vectors import VectorIndex
+from crossroads.store.writes import Change
+
+
+class VectorMirror:
+    def __init__(self, conn: sqlite3.Connection, file: Path) -> None:
+        self._conn = conn
+        self.file = file
+        self.index: VectorIndex | None = None
+        self.generation = -1
+        self.dirty = False
+
+    def refresh(self, dim: int | None) -> None:
+        """Make the index match SQLite: keep it, load the saved file, or rebuild."""
+        generation = _generation(self._conn)
+        if generation == self.generation and self.index is not None:
+            return
+        if dim is None:  # nothing indexed yet
+            self.index, self.generation = None, generation
+            return
+        count = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        loaded = VectorIndex.load(self.file, dim, generation, count)
+        if loaded is None:
+            self.rebuild(dim)
+        else:
+            self.index, self.generation, self.dirty = loaded, generation, False
+
+    def apply(self, change: Change, vectors: np.ndarray | None, dim: int | None) -> None:
+        """Mirror a committed change; if another writer slipped in between, refresh instead."""
+        if self.index is None or self.generation != change.before:
+            self.refresh(dim)
+            return
+        self.index.remove(change.removed)
+        if len(change.added):
+            assert vectors is not None, "added chunks come with their vectors"
+            self.index.add(change.added, vectors)
+        self.generation = change.before + 1
+        self.dirty = True
+        if self.index.stale:
+            self.rebuild(self.index.dim)
+
+    def rebuild(self, dim: int) -> None:
+        self._conn.execute("BEGIN")  # one snapshot: the generation and the vectors agree
+        try:
+            generation = _generation(self._conn)
+            rows = self._conn.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        finally:
+            self._conn.execute("COMMIT")
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        self.index = VectorIndex.build(dim, ids, matrix)
+        self.generation = generation
+        self.dirty = True
+        self.save()
+
+    def save(self) -> None:
+        """Write the FAISS file if it changed. Failing to write costs only a rebuild on next open."""
+        if self.dirty and self.index is not None:
+            with contextlib.suppress(OSError):
+                self.index.save(self.file, self.generation)
+                self.dirty = False
+
+
+def _generation(conn: sqlite3.Connection) -> int:
+    return int(get_meta(conn, "vectors_generation") or 0)

@@ -1,0 +1,108 @@
+"""The embedder: the real all-MiniLM-L6-v2 folder, offline, normalised float32 vectors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crossroads.cancel import CancelToken
+from crossroads.embedding import Embedder, cpu_has_native_bf16
+from crossroads.errors import Cancelled, ModelError
+
+
+def test_the_embedder_is_named_after_its_folder_and_makes_384_numbers(embedder: Embedder) -> None:
+    assert embedder.name == "all-MiniLM-L6-v2"
+    assert embedder.dim == 384
+    assert embedder.max_tokens == 256
+
+
+def test_vectors_are_float32_unit_length_and_in_the_order_of_the_texts(embedder: Embedder) -> None:
+    texts = ["short", "a somewhat longer sentence about the weather in spring", "mid length text"]
+    vectors = embedder.encode(texts, batch_size=2)
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    one_by_one = np.stack([embedder.encode_query(t) for t in texts])
+    assert np.allclose(vectors, one_by_one, atol=2e-2)
+    assert np.all(np.sum(vectors * one_by_one, axis=1) > 0.999)
+
+
+def test_texts_with_the_same_meaning_are_closer_than_unrelated_ones(embedder: Embedder) -> None:
+    q, near, far = embedder.encode(
+        ["Who won the football game?", "The Broncos won the Super Bowl.", "Photosynthesis needs light."]
+    )
+    assert float(q @ near) > float(q @ far) + 0.2
+
+
+def test_no_texts_give_an_empty_matrix(embedder: Embedder) -> None:
+    assert embedder.encode([]).shape == (0, 384)
+
+
+def test_token_counts_exclude_special_tokens_and_are_not_capped_at_the_model_limit(embedder: Embedder) -> None:
+    assert embedder.count_tokens("hello") == 1
+    assert embedder.count_tokens("") == 0
+    assert embedder.count_tokens("word " * 1000) == 1000
+
+
+@pytest.mark.skipif(not cpu_has_native_bf16(), reason="this CPU has no native bfloat16")
+def test_bfloat16_gives_the_same_vectors_as_float32_where_the_cpu_has_it(
+    embedding_model_path: Path, embedder: Embedder
+) -> None:
+    texts = ["The Panthers finished the regular season with a 15–1 record.", "Levi's Stadium", "gold"]
+    fp32 = Embedder(embedding_model_path, precision="fp32")
+    assert embedder.uses_bf16 and not fp32.uses_bf16
+    cosines = np.sum(embedder.encode(texts) * fp32.encode(texts), axis=1)
+    assert np.all(cosines > 0.999)
+
+
+def test_progress_is_reported_per_batch_and_cancel_stops_between_batches(embedder: Embedder) -> None:
+    texts = [f"sentence number {i}" for i in range(10)]
+    seen: list[tuple[int, int]] = []
+    embedder.encode(texts, batch_size=4, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(4, 10), (8, 10), (10, 10)]
+
+    token = CancelToken()
+
+    def cancel_after_first(done: int, total: int) -> None:
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        embedder.encode(texts, batch_size=4, cancel=token, on_progress=cancel_after_first)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: tmp / "missing",
+        lambda tmp: tmp,  # an empty folder
+        lambda tmp: (tmp / "config.json").write_text("{ not json") and tmp,
+        lambda tmp: (tmp / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", "type": "nope.X"}]')
+        and tmp,
+    ],
+    ids=["missing", "empty", "broken-config", "broken-modules"],
+)
+def test_a_bad_model_folder_is_a_plain_model_error_and_leaves_nothing_half_loaded(make, tmp_path: Path) -> None:
+    folder = make(tmp_path)
+    broken = Embedder(folder)
+    for _ in range(2):  # asking again fails the same way: no half-loaded state
+        with pytest.raises(ModelError) as error:
+            broken.encode(["text"])
+        assert str(folder) in error.value.message
+        assert "Traceback" not in error.value.message
+    assert broken._model is None
+
+
+def test_creating_an_embedder_imports_neither_torch_nor_sentence_transformers(embedding_model_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from crossroads.embedding import Embedder\n"
+        f"e = Embedder(Path({str(embedding_model_path)!r}))\n"
+        "assert e.name == 'all-MiniLM-L6-v2'\n"
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

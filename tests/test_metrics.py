@@ -1,0 +1,252 @@
+"""Judge-free answer metrics: what each indicator counts, shown on small, readable cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crossroads.metrics import (
+    answer_contained,
+    answer_metrics,
+    check_citations,
+    exact_match,
+    groundedness,
+    normalize_answer,
+    split_sentences,
+    token_f1,
+    token_recall,
+)
+
+SOURCES = [
+    "Opening hours are 9:00 to 17:00 on weekdays. The office is closed on public holidays.",
+    "The administration fee is 40 euros per application. Refunds are paid within 14 days. "
+    "Our policies are reviewed every year by the board.",
+    "The premium plan costs 1,299 euros per year and includes priority support.",
+]
+
+
+def sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in split_sentences(text)]
+
+
+# --- sentence splitting -------------------------------------------------------------------------------
+
+
+def test_abbreviations_decimals_and_initials_do_not_end_a_sentence() -> None:
+    text = "Dr. Smith paid 3.5 euros, e.g. for J. Doe in the U.S. office. Then he left."
+    assert sentences(text) == [
+        "Dr. Smith paid 3.5 euros, e.g. for J. Doe in the U.S. office.",
+        "Then he left.",
+    ]
+
+
+def test_question_and_exclamation_marks_end_sentences() -> None:
+    assert sentences("Sure! Is it open? It is open today.") == ["Sure!", "Is it open?", "It is open today."]
+
+
+def test_list_items_and_lines_are_separate_units_without_their_bullets() -> None:
+    text = "Steps:\n1. Fill in the form\n2. Pay the fee.\n- Keep the receipt\n* Wait 14 days\n\nDone."
+    assert sentences(text) == [
+        "Steps:",
+        "Fill in the form",
+        "Pay the fee.",
+        "Keep the receipt",
+        "Wait 14 days",
+        "Done.",
+    ]
+
+
+def test_citation_after_a_full_stop_stays_with_its_sentence() -> None:
+    text = "The fee is 40 euros. [2] Refunds take 14 days.[2][3] Ask the office [1]."
+    assert sentences(text) == [
+        "The fee is 40 euros. [2]",
+        "Refunds take 14 days.[2][3]",
+        "Ask the office [1].",
+    ]
+
+
+def test_a_lowercase_continuation_does_not_start_a_new_sentence() -> None:
+    assert sentences("It costs approx. forty euros... or so. See No. 5 for more.") == [
+        "It costs approx. forty euros... or so.",
+        "See No. 5 for more.",
+    ]
+
+
+def test_spans_point_into_the_original_text_and_skip_empty_lines_and_rules() -> None:
+    text = "  First one.  \n\n---\n```\n  Second one  "
+    assert split_sentences(text) == [(2, 12), (26, 36)]
+    assert sentences(text) == ["First one.", "Second one"]
+
+
+def test_an_empty_answer_has_no_sentences() -> None:
+    assert split_sentences("") == []
+    assert split_sentences("  \n ") == []
+
+
+# --- answers against expected answers (SQuAD conventions) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("The Denver Broncos!", "denver broncos"),
+        ("  An apple,  a day ", "apple day"),
+        ("Theatre’s «best» show", "theatres best show"),
+        ("A", ""),
+    ],
+)
+def test_normalisation_drops_case_punctuation_articles_and_extra_spaces(raw: str, normalised: str) -> None:
+    assert normalize_answer(raw) == normalised
+
+
+def test_exact_match_ignores_case_articles_and_punctuation_and_takes_the_best_gold() -> None:
+    assert exact_match("the Denver Broncos.", ["Carolina Panthers", "Denver Broncos"]) == 1.0
+    assert exact_match("Denver", ["Denver Broncos"]) == 0.0
+
+
+def test_f1_scores_partial_overlap() -> None:
+    # precision 2/3, recall 2/2
+    assert token_f1("Denver Broncos team", ["Denver Broncos"]) == pytest.approx(0.8)
+    assert token_f1("Carolina", ["Denver Broncos"]) == 0.0
+    assert token_f1("", ["The"]) == 1.0  # both empty after normalisation
+    assert token_f1("Denver", [""]) == 0.0
+
+
+def test_token_recall_is_fair_to_a_verbose_correct_answer() -> None:
+    verbose = "After a long season, the game was won by the Denver Broncos."
+    assert token_recall(verbose, ["Denver Broncos"]) == 1.0
+    assert token_f1(verbose, ["Denver Broncos"]) < 0.5
+
+
+def test_containment_respects_word_boundaries() -> None:
+    assert answer_contained("It was Denver, Colorado.", ["Denver"]) == 1.0
+    assert answer_contained("Denverton is a small town.", ["Denver"]) == 0.0
+    assert answer_contained("Anything at all.", ["The"]) == 0.0  # an empty gold contains nothing
+
+
+def test_gold_based_scores_need_at_least_one_gold() -> None:
+    with pytest.raises(ValueError):
+        token_f1("Denver", [])
+
+
+# --- groundedness -------------------------------------------------------------------------------------
+
+
+def test_an_answer_copied_from_the_sources_is_fully_grounded() -> None:
+    answer = "The administration fee is 40 euros per application. Refunds are paid within 14 days."
+    result = groundedness(answer, SOURCES, "What does it cost?")
+    assert result.grounded_share == 1.0
+    assert result.k_precision == 1.0
+    assert [s.best_source for s in result.sentences] == [2, 2]
+    assert all(s.supported and s.coverage == 1.0 for s in result.sentences)
+
+
+def test_an_invented_sentence_is_unsupported_and_lowers_the_shares() -> None:
+    answer = "The administration fee is 40 euros. Unicorns run the refund desk on Mars."
+    result = groundedness(answer, SOURCES, "What is the fee?")
+    faithful, invented = result.sentences
+    assert faithful.supported
+    assert not invented.supported and invented.coverage < 0.6
+    assert invented.text == "Unicorns run the refund desk on Mars."
+    assert result.grounded_share == 0.5
+    assert result.k_precision is not None and result.k_precision < 1.0
+
+
+def test_a_wrong_figure_makes_a_sentence_unsupported_even_when_the_words_match() -> None:
+    question = "What is the fee?"
+    wrong = groundedness("The administration fee is 45 euros per application.", SOURCES, question)
+    right = groundedness("The administration fee is 40 euros per application.", SOURCES, question)
+    assert wrong.sentences[0].coverage >= 0.6  # the words alone would pass
+    assert not wrong.sentences[0].supported
+    assert right.sentences[0].supported
+    assert not groundedness("The fee is 45 euros.", SOURCES, question).sentences[0].supported
+
+
+def test_numbers_match_across_thousands_separators_and_trailing_zeros() -> None:
+    result = groundedness("The premium plan costs 1299.00 euros per year.", SOURCES)
+    assert result.sentences[0].supported and result.sentences[0].best_source == 3
+
+
+def test_plurals_meet_their_singular_and_citation_markers_are_ignored() -> None:
+    result = groundedness("The board reviews each policy every year [2].", SOURCES)
+    assert result.sentences[0].supported and result.sentences[0].best_source == 2
+
+
+def test_sentences_too_short_to_check_are_left_out_of_the_share() -> None:
+    result = groundedness("Sure! The administration fee is 40 euros.", SOURCES, "What is the fee?")
+    sure, fee = result.sentences
+    assert not sure.checkable and not sure.supported and sure.best_source is None
+    assert fee.checkable and fee.supported
+    assert result.grounded_share == 1.0
+
+
+def test_restating_the_question_earns_no_credit() -> None:
+    result = groundedness("The administration fee.", SOURCES, "What is the administration fee?")
+    assert not result.sentences[0].checkable
+    assert result.grounded_share is None and result.k_precision is None
+
+
+def test_the_model_only_answer_scores_below_the_document_answer_on_the_same_sources() -> None:
+    question = "How long do refunds take?"
+    plain = groundedness("Refunds usually arrive within a month via bank transfer.", SOURCES, question)
+    rag = groundedness("Refunds are paid within 14 days.", SOURCES, question)
+    assert plain.k_precision is not None and rag.k_precision is not None
+    assert plain.k_precision < rag.k_precision == 1.0
+    assert plain.grounded_share == 0.0 and rag.grounded_share == 1.0
+
+
+def test_an_empty_answer_or_no_sources_gives_no_shares() -> None:
+    empty = groundedness("", SOURCES, "What is the fee?")
+    assert empty.sentences == () and empty.grounded_share is None and empty.k_precision is None
+    unsourced = groundedness("The administration fee is 40 euros.", [], "What is the fee?")
+    assert unsourced.grounded_share is None and unsourced.k_precision is None
+    assert not unsourced.sentences[0].supported and unsourced.sentences[0].best_source is None
+
+
+# --- citations ----------------------------------------------------------------------------------------
+
+
+def test_citations_to_missing_sources_are_invalid() -> None:
+    answer = "The fee is 40 euros [1]. Refunds take 14 days [2, 3]. The office opens at nine [7]."
+    check = check_citations(answer, source_count=3)
+    assert check.cited == (1, 2, 3, 7)
+    assert check.invalid == (7,)
+    assert check.valid_share == 0.75
+    assert check.coverage == 1.0
+
+
+def test_citation_forms_source_words_ranges_and_coverage() -> None:
+    answer = "The fee is 40 euros [Source 2]. Refunds take 14 days [1-3]. The office opens at nine."
+    check = check_citations(answer, source_count=3)
+    assert check.cited == (1, 2, 3)
+    assert check.invalid == ()
+    assert check.coverage == pytest.approx(2 / 3)
+
+
+def test_an_answer_without_citations_has_zero_coverage_and_no_validity_share() -> None:
+    check = check_citations("The fee is 40 euros. Sure!", source_count=3)
+    assert check.cited == () and check.valid_share is None and check.coverage == 0.0
+    empty = check_citations("", source_count=3)
+    assert empty.coverage is None and empty.valid_share is None
+
+
+# --- all figures together -----------------------------------------------------------------------------
+
+
+def test_answer_metrics_is_a_flat_json_ready_dict() -> None:
+    answer = "The administration fee is 40 euros [2]."
+    figures = answer_metrics(answer, SOURCES, "What is the fee?")
+    assert set(figures) == {"grounded_share", "k_precision", "citation_valid_share", "citation_coverage"}
+    assert figures["grounded_share"] == 1.0 and figures["citation_valid_share"] == 1.0
+
+    with_golds = answer_metrics(answer, SOURCES, "What is the fee?", golds=["40 euros"])
+    assert with_golds["contained"] == 1.0 and with_golds["token_recall"] == 1.0
+    assert with_golds["exact_match"] == 0.0 and 0.0 < (with_golds["f1"] or 0.0) < 1.0
+    assert json.loads(json.dumps(with_golds)) == with_golds
+
+
+def test_answer_metrics_on_an_empty_answer_does_not_crash() -> None:
+    figures = answer_metrics("", SOURCES, "What is the fee?", golds=["40 euros"])
+    assert figures["grounded_share"] is None and figures["k_precision"] is None
+    assert figures["exact_match"] == 0.0 and figures["f1"] == 0.0

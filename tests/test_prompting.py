@@ -1,0 +1,47 @@
+"""Prompts: the same system message for every mode, sources numbered from 1, always within the budget."""
+
+from __future__ import annotations
+
+from crossroads.prompting import SYSTEM_MESSAGE, SourceText, plain_prompt, rag_prompt
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def sources(n: int, words: int = 50) -> list[SourceText]:
+    return [
+        SourceText(i + 9, f"doc{i}.pdf, page {i + 1}", " ".join(f"w{i}x{j}" for j in range(words))) for i in range(n)
+    ]
+
+
+def test_every_mode_starts_with_the_same_system_message() -> None:
+    plain = plain_prompt("What is the fee?")
+    rag = rag_prompt("What is the fee?", sources(2), count_words, 10_000)
+    assert plain.messages[0].content == rag.messages[0].content == SYSTEM_MESSAGE
+
+
+def test_sources_are_renumbered_from_one_and_the_question_comes_last() -> None:
+    rag = rag_prompt("  What is the fee?  ", sources(3), count_words, 10_000)
+    user = rag.messages[1].content
+    assert [s.number for s in rag.sources] == [1, 2, 3]
+    assert user.index("[1] (doc0.pdf, page 1)") < user.index("[3] (doc2.pdf, page 3)")
+    assert user.rstrip().endswith("Question: What is the fee?")
+    assert rag.dropped == 0 and not rag.truncated
+
+
+def test_sources_that_do_not_fit_are_dropped_and_the_last_one_shortened() -> None:
+    empty = rag_prompt("What is the fee?", [], count_words, 10_000)
+    fixed = sum(count_words(m.content) for m in empty.messages)
+    budget = fixed + 32 + 66 + 60  # room for one whole source and part of the next
+    rag = rag_prompt("What is the fee?", sources(6, words=60), count_words, budget)
+    assert 0 < len(rag.sources) < 6
+    assert rag.truncated and rag.sources[-1].text.endswith("…")
+    assert rag.dropped == 6 - len(rag.sources)
+    total = sum(count_words(m.content) for m in rag.messages)
+    assert total <= budget
+
+
+def test_no_room_for_any_source_leaves_none_rather_than_overflowing() -> None:
+    rag = rag_prompt("What is the fee?", sources(2), count_words, 40)
+    assert rag.sources == [] and rag.dropped == 2
