@@ -9,11 +9,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-# llama.cpp is built without OpenMP: with OpenMP, a model decoding with 2+ threads slows down 2-2.5x when
-# another long-lived thread has decoded before (measured; see the engine's docstring). Without it, ggml's own
-# thread pool has no such trap; Crossroads never runs two decodes at once.
-LLAMA_CMAKE_ARGS := -DGGML_OPENMP=OFF
-
 .PHONY: setup models run test lint bench clean
 
 setup: $(STAMP)
@@ -23,7 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build. An unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet llama-cpp-python==0.3.36
+	# llama.cpp is compiled here (a few minutes, once; pip caches the wheel). The default OpenMP build: without
+	# OpenMP, ggml's spinning thread pool collapsed when other programs used the cores (measured 20-250x slower).
+	$(BIN)/python -m pip install --quiet llama-cpp-python==0.3.36
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
