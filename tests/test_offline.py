@@ -23,7 +23,14 @@ codes = [
     main(["ask", "What is the travel allowance?", "--kb", sys.argv[2], "--model", sys.argv[3],
           "--max-tokens", "8", "--json"]),
 ]
-print("RESULT " + json.dumps({"codes": codes, "attempts": attempts}))
+product_attempts = list(attempts)
+import socket  # the control: a local connection the hook must see, proving it watches
+try:
+    socket.create_connection(("127.0.0.1", 9), timeout=1).close()
+except OSError:
+    pass
+control = attempts[len(product_attempts):]
+print("RESULT " + json.dumps({"codes": codes, "attempts": product_attempts, "control": control}))
 """
 
 
@@ -40,3 +47,4 @@ def test_indexing_and_answering_make_no_network_connection(tmp_path: Path, tiny_
     result = json.loads(lines[-1][len("RESULT "):])
     assert result["codes"] == [0, 0], out.stderr[-2000:]
     assert result["attempts"] == []
+    assert any(event == "socket.connect" for event, _ in result["control"]), "the audit hook saw nothing at all"

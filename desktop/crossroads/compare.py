@@ -149,6 +149,18 @@ def parse_modes(text: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def check_request(question: str, modes: str | Sequence[str], has_documents: bool) -> tuple[str, list[str]]:
+    """The trimmed question and the modes, or the reason they cannot be answered. The CLI calls this before
+    loading a model, so a mistake is reported at once rather than after seconds of loading."""
+    question = question.strip()
+    if not question:
+        raise InputError("The question is empty. Type a question to ask.")
+    names = parse_modes(modes)
+    if any(MODES[m].uses_documents for m in names) and not has_documents:
+        raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
+    return question, names
+
+
 def _sources_from_hits(hits: Sequence[Hit]) -> list[Source]:
     return [
         Source(
@@ -180,13 +192,8 @@ def compare(
     cancel: CancelToken = NEVER,
 ) -> Iterator[CompareEvent]:
     """Answer ``question`` in every mode at once; see the module docstring for the event stream."""
-    question = question.strip()
-    if not question:
-        raise InputError("The question is empty. Type a question to ask.")
-    modes = parse_modes(modes)
+    question, modes = check_request(question, modes, kb is not None and embedder is not None)
     needs_documents = any(MODES[m].uses_documents for m in modes)
-    if needs_documents and (kb is None or embedder is None):
-        raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
 
     sources: list[Source] = []
     dropped = 0

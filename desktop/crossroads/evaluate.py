@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crossroads.cancel import NEVER, CancelToken
-from crossroads.compare import Answer, run_comparison
+from crossroads.compare import Answer, parse_modes, run_comparison
 from crossroads.engine.events import SamplingParams
-from crossroads.errors import InputError
+from crossroads.errors import Cancelled, InputError
 
 if TYPE_CHECKING:
     from crossroads.embedding import Embedder
@@ -155,7 +155,8 @@ def evaluate(
     on_result: Callable[[int, int, QuestionResult], None] | None = None,
 ) -> Evaluation:
     """Answer every question in every mode; a cancel keeps the results so far."""
-    evaluation = Evaluation(engine.name, list(modes))
+    modes = parse_modes(modes)  # refused before any work, and "plain,rag" is two modes, not nine letters
+    evaluation = Evaluation(engine.name, modes)
     began = time.perf_counter()
     for index, result in enumerate(_run(items, engine, modes, kb, embedder, top_k, params, cancel), start=1):
         evaluation.results.append(result)
@@ -169,10 +170,13 @@ def _run(items, engine, modes, kb, embedder, top_k, params, cancel) -> Iterator[
     for item in items:
         if cancel.cancelled:
             return
-        comparison = run_comparison(
-            item.question, engine, modes, kb=kb, embedder=embedder, top_k=top_k, params=params,
-            golds=item.answers or None, cancel=cancel,
-        )
+        try:
+            comparison = run_comparison(
+                item.question, engine, modes, kb=kb, embedder=embedder, top_k=top_k, params=params,
+                golds=item.answers or None, cancel=cancel,
+            )
+        except Cancelled:  # cancelled while the passages were looked up: the questions answered so far stay
+            return
         if any(a.finish_reason == "cancelled" for a in comparison.answers):
             return
         yield QuestionResult(item, comparison.answers)

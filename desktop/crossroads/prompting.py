@@ -18,9 +18,8 @@ SYSTEM_MESSAGE = (
 )
 
 RAG_INSTRUCTIONS = (
-    "Answer the question using only the sources below. Start with the answer itself, quoting the exact words "
-    "from the sources where you can, and cite the source number like [1]. If the sources do not contain the "
-    "answer, say: \"The documents do not say.\""
+    "Answer the question using only the sources below, in one short sentence that repeats the exact words of the "
+    "sources, then cite the source number like [1]. If no source answers it, say: \"The documents do not say.\""
 )
 
 

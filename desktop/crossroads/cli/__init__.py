@@ -50,9 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Cancelled):
         print("crossroads: cancelled", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("crossroads: this machine ran out of memory. Close other programs, or use a smaller model or "
+              "context size.", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `crossroads … | head` closed the pipe early: not an error. Silence Python's flush of stdout at exit.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug in Crossroads: say so plainly, keep the details for a report
+        import os
+        import traceback
+
+        if os.environ.get("CROSSROADS_DEBUG"):
+            traceback.print_exc()
+        print(f"crossroads: something went wrong inside Crossroads ({type(exc).__name__}: {exc}). This is a bug; "
+              "run again with CROSSROADS_DEBUG=1 to see the details for a report.", file=sys.stderr)
+        return 1

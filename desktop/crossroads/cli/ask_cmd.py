@@ -25,11 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crossroads.compare import ModeDone, ModeToken, SourcesFound, compare, parse_modes
+    from crossroads.compare import ModeDone, ModeToken, SourcesFound, check_request, compare
 
-    modes = parse_modes(args.modes or ("plain,rag" if args.kb else "plain"))
+    _, modes = check_request(args.question, args.modes or ("plain,rag" if args.kb else "plain"), bool(args.kb))
     params = sampling(args)
     kb = embedder = None
+    engine = None
     if args.kb:
         kb, embedder = open_kb(args.kb)
     try:
@@ -65,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
         elif len(modes) == 1:
             print()
             _print_figures(ordered[0])
-        engine.close()
-    finally:
+            _print_sources(ordered[0])
+    finally:  # also when the question is refused: the model's memory goes back at once
+        if engine is not None:
+            engine.close()
         if kb is not None:
             kb.close()
     return 0
@@ -85,8 +88,12 @@ def _print_answer(answer) -> None:
     print(f"== {MODES[answer.mode].label} ==")
     print(answer.text or "(no answer)")
     _print_figures(answer)
+    _print_sources(answer)
+    print()
+
+
+def _print_sources(answer) -> None:
     for source in answer.sources:
         print(f"  [{source.rank}] {source.label()}  (score {source.score:.3f})")
     if answer.unsupported:
         print(f"  not supported by the sources: {len(answer.unsupported)} sentence(s)")
-    print()

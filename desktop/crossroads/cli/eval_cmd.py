@@ -30,14 +30,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crossroads.compare import parse_modes
+    from crossroads.errors import InputError
     from crossroads.evaluate import SCORES, evaluate, load_questions
 
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be at least 1.")
     items = load_questions(args.questions)
     if args.limit:
         items = items[: args.limit]
     modes = parse_modes(args.modes or ("plain,rag" if args.kb else "plain"))
     params = sampling(args)
     kb = embedder = None
+    engine = None
     if args.kb:
         kb, embedder = open_kb(args.kb)
     try:
@@ -51,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
         evaluation = evaluate(items, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k, params=params,
                               on_result=progress)
-        engine.close()
     finally:
+        if engine is not None:
+            engine.close()
         if kb is not None:
             kb.close()
     data = evaluation.to_dict()

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             f"Done in {summary.seconds:.1f} s: {summary.indexed} indexed ({summary.chunks_added} chunks), "
             f"{summary.skipped} unchanged, {summary.failed} failed"
             + (f", {summary.removed} removed" if summary.removed else "")
-            + f". “{name}” now holds {documents} documents, {chunks} chunks."
+            + f". “{name}” now holds {_count(documents, 'document')}, {_count(chunks, 'chunk')}."
         )
     if args.json:
         print(json.dumps({
@@ -136,3 +136,7 @@ def _ctrl_c_cancels() -> Iterator[CancelToken]:
         yield token
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
