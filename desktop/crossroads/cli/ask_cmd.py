@@ -25,54 +25,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crossroads.compare import ModeDone, ModeToken, SourcesFound, check_request, compare
+    from crossroads.compare import check_request
 
     _, modes = check_request(args.question, args.modes or ("plain,rag" if args.kb else "plain"), bool(args.kb))
-    params = sampling(args)
+    sampling(args)  # refuse bad settings before loading anything
     kb = embedder = None
     engine = None
     if args.kb:
         kb, embedder = open_kb(args.kb)
     try:
         engine = open_engine(args, len(modes))
-        say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
-        answers = {}
-        retrieval_s, dropped = 0.0, 0
-        for event in compare(args.question, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k,
-                             params=params):
-            if isinstance(event, SourcesFound):
-                retrieval_s, dropped = event.retrieval_s, event.dropped
-            elif isinstance(event, ModeToken) and not args.json and len(modes) == 1:
-                print(event.text, end="", flush=True)
-            elif isinstance(event, ModeDone):
-                answers[event.answer.mode] = event.answer
-                if not args.json and len(modes) > 1:
-                    _print_answer(event.answer)
-        ordered = [answers[m] for m in modes if m in answers]
-        if args.json:
-            json.dump(
-                {
-                    "question": args.question.strip(),
-                    "model": {"name": engine.name, "path": str(engine.path)},
-                    "retrieval_s": round(retrieval_s, 4),
-                    "dropped_sources": dropped,
-                    "answers": [a.to_dict() for a in ordered],
-                },
-                sys.stdout,
-                ensure_ascii=False,
-                indent=2,
-            )
-            print()
-        elif len(modes) == 1:
-            print()
-            _print_figures(ordered[0])
-            _print_sources(ordered[0])
+        answer_and_print(args.question, engine, modes, kb, embedder, args)
     finally:  # also when the question is refused: the model's memory goes back at once
         if engine is not None:
             engine.close()
         if kb is not None:
             kb.close()
     return 0
+
+
+def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    """One comparison, printed as JSON or as text; the demo reuses it with one loaded model for many questions."""
+    from crossroads.compare import ModeDone, ModeToken, SourcesFound, compare
+
+    say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
+    answers = {}
+    retrieval_s, dropped = 0.0, 0
+    for event in compare(question, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k,
+                         params=sampling(args)):
+        if isinstance(event, SourcesFound):
+            retrieval_s, dropped = event.retrieval_s, event.dropped
+        elif isinstance(event, ModeToken) and not args.json and len(modes) == 1:
+            print(event.text, end="", flush=True)
+        elif isinstance(event, ModeDone):
+            answers[event.answer.mode] = event.answer
+            if not args.json and len(modes) > 1:
+                _print_answer(event.answer)
+    ordered = [answers[m] for m in modes if m in answers]
+    if args.json:
+        json.dump(
+            {
+                "question": question.strip(),
+                "model": {"name": engine.name, "path": str(engine.path)},
+                "retrieval_s": round(retrieval_s, 4),
+                "dropped_sources": dropped,
+                "answers": [a.to_dict() for a in ordered],
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        print()
+    elif len(modes) == 1:
+        print()
+        _print_figures(ordered[0])
+        _print_sources(ordered[0])
 
 
 def _print_figures(answer) -> None:

@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crossroads.cli import ask_cmd, index_cmd
+    from crossroads.cli import index_cmd
+    from crossroads.cli._session import open_engine, open_kb
+    from crossroads.cli.ask_cmd import answer_and_print
     from crossroads.demo import DEMO_KB, demo_documents, demo_questions
 
     say("Preparing the demo knowledge base (first time only)…")
@@ -31,10 +33,18 @@ def run(args: argparse.Namespace) -> int:
     code = index_cmd.run(index_args)
     if code != 0:
         return code
-    for number, item in enumerate(demo_questions()[: args.questions], start=1):
-        hint = "" if item.in_documents else "  (not in the documents: watch which answer makes something up)"
-        print(f"\n### Question {number}: {item.question}{hint}\n")
-        ask_args = argparse.Namespace(**{**vars(args), "question": item.question, "kb": DEMO_KB, "modes": None,
-                                         "json": False})
-        ask_cmd.run(ask_args)
+    modes = ["plain", "rag"]
+    kb, embedder = open_kb(DEMO_KB)
+    engine = None
+    try:
+        engine = open_engine(args, len(modes))
+        printing = argparse.Namespace(**{**vars(args), "json": False})
+        for number, item in enumerate(demo_questions()[: args.questions], start=1):
+            hint = "" if item.in_documents else "  (not in the documents: watch which answer makes something up)"
+            print(f"\n### Question {number}: {item.question}{hint}\n", flush=True)
+            answer_and_print(item.question, engine, modes, kb, embedder, printing)
+    finally:
+        if engine is not None:
+            engine.close()
+        kb.close()
     return 0
