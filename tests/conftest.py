@@ -50,3 +50,31 @@ def embedder(embedding_model_path: Path):
     from crossroads.embedding import Embedder
 
     return Embedder(embedding_model_path)
+
+
+POLICY_MD = (
+    "# Parking\n\nStaff park in lot K7 behind the Zorbanian warehouse.\n\n"
+    "# Travel\n\nThe Zorbanian travel allowance is 73 florins per day.\n"
+)
+
+
+@pytest.fixture(scope="session")
+def policy_kb_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """A knowledge base holding one small policy with facts no model can know; built once, shared read-only."""
+    from crossroads.store import KnowledgeBase
+
+    folder = tmp_path_factory.mktemp("client")
+    (folder / "policy.md").write_text(POLICY_MD, encoding="utf-8")
+    with KnowledgeBase.open(folder / "kb", create=True) as kb:
+        kb.add_paths([folder / "policy.md"], embedder)
+    return folder / "kb"
+
+
+@pytest.fixture(scope="session")
+def tiny_engine(tiny_model_path: Path):
+    """One loaded tiny model for the tests that only ask questions of it."""
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    engine = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=2)
+    yield engine
+    engine.close()

@@ -40,12 +40,8 @@ def write_two_page_pdf(path: Path, first: str, second: str, title: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(tiny_model_path: Path) -> Iterator[object]:
-    from crossroads.engine.llama_engine import LlamaEngine
-
-    eng = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=2)
-    yield eng
-    eng.close()
+def engine(tiny_engine):  # type: ignore[no-untyped-def]
+    return tiny_engine
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crossroads.cli import main
-from crossroads.store import KnowledgeBase
 
 QUESTION = "Where do staff park?"
 
 
-@pytest.fixture(scope="module")
-def kb_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("client")
-    (folder / "policy.md").write_text(
-        "# Parking\n\nStaff park in lot K7 behind the Zorbanian warehouse.\n\n"
-        "# Travel\n\nThe travel allowance is 73 florins per day.\n",
-        encoding="utf-8",
-    )
-    with KnowledgeBase.open(folder / "kb", create=True) as kb:
-        kb.add_paths([folder / "policy.md"], embedder)
-    yield folder / "kb"
+@pytest.fixture
+def kb_dir(policy_kb_dir: Path) -> Path:
+    return policy_kb_dir
 
 
 @pytest.fixture
