@@ -169,3 +169,13 @@ def test_impossible_chunk_settings_are_refused_in_plain_words(size: int, overlap
 
 def test_an_empty_document_has_no_chunks() -> None:
     assert chunk_document(make_doc(Section("   \n  ")), words) == []
+
+
+def test_a_full_stop_after_an_abbreviation_does_not_cut_a_row_in_two(tmp_path: Path) -> None:
+    rows = "\n".join(
+        f"SKU: A{i}; Product: Model {i}; List price (EUR, excl. VAT): {1000 + i}; Discount (%): 5" for i in range(12)
+    )
+    doc = Document(tmp_path / "prices.xlsx", "xlsx", "Prices", [Section(rows, page=1, heading="Prices")])
+    chunks = chunk_document(doc, lambda text: len(text.split()), max_tokens=40, overlap=8)
+    assert len(chunks) > 1
+    assert all(chunk.text.startswith("SKU:") for chunk in chunks)

@@ -23,6 +23,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # A sentence ends at . ! ? … (plus closing quotes/brackets) followed by space and a character that is not a
 # lower-case letter (so "e.g. the" stays whole), or at a line break (list items, table rows, wrapped headings).
 _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+(?=[^\sa-z])|\s*\n\s*")
+# "excl. VAT", "e.g. Word", "No. 5": a full stop after these does not end a sentence (it split price-list rows).
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:excl|incl|approx|e\.g|i\.e|etc|vs|no|nr|dr|mr|mrs|ms|prof|fig|ca|cf|st|vol|art|sec|p|pp)\.$",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\S+")
 MIN_CHUNK_TOKENS = 8
 
@@ -104,11 +109,26 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Sentence spans, re-joined where a break followed an abbreviation rather than a sentence's end."""
+    pending: tuple[int, int] | None = None
+    for s_start, s_end in _spans(text, start, end, _SENTENCE_BREAK):
+        if pending is not None:
+            s_start = pending[0]
+        if _ABBREVIATION.search(text[s_start:s_end]) and "\n" not in text[s_end : s_end + 2]:
+            pending = (s_start, s_end)
+            continue
+        pending = None
+        yield s_start, s_end
+    if pending is not None:
+        yield pending
+
+
 def _units(
     text: str, start: int, end: int, count_tokens: Callable[[str], int], max_tokens: int, overlap: int
 ) -> Iterator[_Unit]:
     for paragraph, (p_start, p_end) in enumerate(_spans(text, start, end, _PARAGRAPH_BREAK)):
-        for s_start, s_end in _spans(text, p_start, p_end, _SENTENCE_BREAK):
+        for s_start, s_end in _sentences(text, p_start, p_end):
             tokens = count_tokens(text[s_start:s_end])
             if tokens <= max_tokens:
                 yield _Unit(s_start, s_end, tokens, paragraph)
