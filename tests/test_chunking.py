@@ -179,3 +179,10 @@ def test_a_full_stop_after_an_abbreviation_does_not_cut_a_row_in_two(tmp_path: P
     chunks = chunk_document(doc, lambda text: len(text.split()), max_tokens=40, overlap=8)
     assert len(chunks) > 1
     assert all(chunk.text.startswith("SKU:") for chunk in chunks)
+
+
+def test_each_spreadsheet_row_is_a_passage_of_its_own(tmp_path: Path) -> None:
+    rows = "\n".join(f"SKU: A{i}; Product: Model {i}; List price (EUR): {1000 + i}" for i in range(5))
+    doc = Document(tmp_path / "prices.xlsx", "xlsx", "Prices", [Section(rows, page=1, heading="Prices")])
+    chunks = chunk_document(doc, lambda text: len(text.split()), max_tokens=200, overlap=40)
+    assert [c.text for c in chunks] == rows.split("\n")

@@ -30,6 +30,7 @@ _ABBREVIATION = re.compile(
 )
 _WORD = re.compile(r"\S+")
 MIN_CHUNK_TOKENS = 8
+TABULAR_KINDS = frozenset({"xlsx", "csv"})
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,19 @@ def chunk_document(
     max_tokens: int = 200,
     overlap: int = 40,
 ) -> list[Chunk]:
-    """Chunks of at most ``max_tokens`` tokens, consecutive chunks sharing about ``overlap`` tokens."""
+    """Chunks of at most ``max_tokens`` tokens, consecutive chunks sharing about ``overlap`` tokens.
+
+    Spreadsheet rows are the exception: each row (rendered "Header: value; …" by the loader) is a chunk of its
+    own. Packed together, rows that share every header word ("List price (EUR, excl. VAT)") drown the one row a
+    question is about, and a passage of ten price rows invites the model to quote the wrong one.
+    """
     check_chunk_settings(max_tokens, overlap)
+    one_row_each = doc.kind in TABULAR_KINDS
     chunks: list[Chunk] = []
     for section, base in zip(doc.sections, doc.offsets, strict=True):
         units = list(_units(doc.text, base, base + len(section.text), count_tokens, max_tokens, overlap))
-        for first, last in _pack(units, max_tokens, overlap):
+        groups = [(i, i) for i in range(len(units))] if one_row_each else _pack(units, max_tokens, overlap)
+        for first, last in groups:
             start, end = units[first].start, units[last].end
             chunks.append(
                 Chunk(
