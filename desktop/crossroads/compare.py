@@ -149,16 +149,21 @@ def parse_modes(text: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def check_modes(modes: str | Sequence[str], has_documents: bool) -> list[str]:
+    """The modes asked for, refused at once if unknown or if they need documents that were not given."""
+    names = parse_modes(modes)
+    if any(MODES[m].uses_documents for m in names) and not has_documents:
+        raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
+    return names
+
+
 def check_request(question: str, modes: str | Sequence[str], has_documents: bool) -> tuple[str, list[str]]:
     """The trimmed question and the modes, or the reason they cannot be answered. The CLI calls this before
     loading a model, so a mistake is reported at once rather than after seconds of loading."""
     question = question.strip()
     if not question:
         raise InputError("The question is empty. Type a question to ask.")
-    names = parse_modes(modes)
-    if any(MODES[m].uses_documents for m in names) and not has_documents:
-        raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
-    return question, names
+    return question, check_modes(modes, has_documents)
 
 
 def _sources_from_hits(hits: Sequence[Hit]) -> list[Source]:

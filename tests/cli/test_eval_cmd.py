@@ -131,3 +131,13 @@ def test_an_unknown_knowledge_base_is_one_line(tmp_path: Path, capsys: pytest.Ca
     qa = write_jsonl(tmp_path / "qa.jsonl", [{"question": "a?"}])
     assert main(["eval", str(qa), "--kb", "no-such-client"]) == 2
     assert "no-such-client" in single_error_line(capsys.readouterr().err)
+
+
+def test_rag_without_a_knowledge_base_is_refused_before_any_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text('{"question": "Where do staff park?"}\n', encoding="utf-8")
+    assert main(["eval", str(questions), "--modes", "rag", "--model", str(tmp_path / "absent.gguf")]) == 2
+    err = capsys.readouterr().err
+    assert "needs a knowledge base" in err and "absent.gguf" not in err

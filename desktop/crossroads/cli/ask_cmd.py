@@ -45,8 +45,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
-    """One comparison, printed as JSON or as text; the demo reuses it with one loaded model for many questions."""
-    from crossroads.compare import ModeDone, ModeToken, SourcesFound, compare
+    """One comparison, printed as JSON or as text; the demo reuses it with one loaded model for many questions.
+
+    A single mode streams its tokens as they come; several modes are printed once all are done, in the order
+    they were asked, so the columns read the same way every time.
+    """
+    from crossroads.compare import Comparison, ModeDone, ModeToken, SourcesFound, compare
 
     say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
     answers = {}
@@ -59,27 +63,18 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
             print(event.text, end="", flush=True)
         elif isinstance(event, ModeDone):
             answers[event.answer.mode] = event.answer
-            if not args.json and len(modes) > 1:
-                _print_answer(event.answer)
     ordered = [answers[m] for m in modes if m in answers]
     if args.json:
-        json.dump(
-            {
-                "question": question.strip(),
-                "model": {"name": engine.name, "path": str(engine.path)},
-                "retrieval_s": round(retrieval_s, 4),
-                "dropped_sources": dropped,
-                "answers": [a.to_dict() for a in ordered],
-            },
-            sys.stdout,
-            ensure_ascii=False,
-            indent=2,
-        )
+        comparison = Comparison(question.strip(), engine.name, str(engine.path), ordered, retrieval_s, dropped)
+        json.dump(comparison.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
     elif len(modes) == 1:
         print()
         _print_figures(ordered[0])
         _print_sources(ordered[0])
+    else:
+        for answer in ordered:
+            _print_answer(answer)
 
 
 def _print_figures(answer) -> None:

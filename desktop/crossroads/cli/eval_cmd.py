@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crossroads.compare import parse_modes
+    from crossroads.compare import check_modes
     from crossroads.errors import InputError
     from crossroads.evaluate import SCORES, evaluate, load_questions
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     items = load_questions(args.questions)
     if args.limit:
         items = items[: args.limit]
-    modes = parse_modes(args.modes or ("plain,rag" if args.kb else "plain"))
+    modes = check_modes(args.modes or ("plain,rag" if args.kb else "plain"), bool(args.kb))
     params = sampling(args)
     kb = embedder = None
     engine = None
