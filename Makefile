@@ -30,9 +30,10 @@ $(MODELS): $(STAMP) models/catalog.toml
 	$(BIN)/crossroads models pull --all
 	touch $(MODELS)
 
-# Until the desktop window lands (issue #4), `make run` shows the side-by-side demo in the terminal.
+# The window opens on the sample company's documents and answers the first demo question side by side.
+# Without a display it says so and names the headless commands (`crossroads demo` shows the same in a terminal).
 run: $(MODELS)
-	$(BIN)/crossroads demo
+	$(BIN)/crossroads gui --demo
 
 test: $(MODELS)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -73,13 +72,12 @@ def laptop_events(engine, kb, embedder) -> list[object]:
     return run(LAPTOP_QUESTION, engine, kb, embedder)
 
 
-def test_sources_come_first_then_tokens_of_both_modes_interleaved_then_one_done_per_mode(laptop_events) -> None:
+def test_sources_come_first_then_the_short_prompt_streams_first_then_one_done_per_mode(laptop_events) -> None:
     kinds = [type(e) for e in laptop_events]
     assert kinds[0] is SourcesFound and kinds.count(SourcesFound) == 1
     token_modes = [e.mode for e in laptop_events if isinstance(e, ModeToken)]
     assert set(token_modes) == {"plain", "rag"}
-    switches = sum(a != b for a, b in pairwise(token_modes))
-    assert switches >= 2, f"the two answers should stream together, got {token_modes}"
+    assert token_modes[0] == "plain", "the model-only answer starts while the documents are still being read"
     done = [e.answer.mode for e in laptop_events if isinstance(e, ModeDone)]
     assert sorted(done) == ["plain", "rag"]
     for mode in ("plain", "rag"):

@@ -81,6 +81,7 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)  # answer sentences no source supports
+    sentences: list[dict[str, Any]] = field(default_factory=list)  # each sentence's span and support, for marking
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +93,7 @@ class Answer:
             "sources": [s.to_dict() for s in self.sources],
             "metrics": self.metrics,
             "unsupported_sentences": self.unsupported,
+            "sentences": self.sentences,
         }
 
 
@@ -135,6 +137,7 @@ class Comparison:
             "model": {"name": self.model_name, "path": self.model_path},
             "retrieval_s": round(self.retrieval_s, 4),
             "dropped_sources": self.dropped_sources,
+            "created_at": round(self.created_at, 3),
             "answers": [a.to_dict() for a in self.answers],
         }
 
@@ -248,6 +251,15 @@ def _answer(
     metrics = answer_metrics(text, source_texts, question, golds)
     support = groundedness(text, source_texts, question)
     unsupported = [s.text for s in support.sentences if s.checkable and not s.supported] if source_texts else []
+    sentences = [
+        {
+            "start": s.start,
+            "end": s.end,
+            "support": ("supported" if s.supported else "unsupported") if s.checkable else "unchecked",
+            "source": s.best_source if s.supported else None,
+        }
+        for s in support.sentences
+    ] if source_texts else []
     return Answer(
         mode=mode,
         text=text,
@@ -256,6 +268,7 @@ def _answer(
         sources=sources if MODES[mode].uses_documents else [],
         metrics=metrics,
         unsupported=unsupported,
+        sentences=sentences,
     )
 
 

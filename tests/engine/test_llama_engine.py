@@ -72,6 +72,18 @@ def test_both_sequences_stream_interleaved(engine) -> None:
     assert 0 in order[first_of_second:], "sequence 0 kept streaming while sequence 1 produced tokens"
 
 
+def test_a_short_prompt_streams_at_once_while_a_long_one_waits_its_head_start_then_both_interleave(engine) -> None:
+    from crossroads.engine.llama_engine import _DECODE_HEAD_START
+
+    long_prompt = chat("Summarise this. " + "The quarterly report lists revenue, costs and staff numbers. " * 40)
+    params = SamplingParams(max_tokens=_DECODE_HEAD_START + 40, ignore_eos=True)
+    order = [e.seq for e in engine.generate([chat("Count from one to ten."), long_prompt], params)
+             if isinstance(e, TokenText)]
+    first_of_long = order.index(1)
+    assert first_of_long >= _DECODE_HEAD_START - 2, "the short answer had the model to itself at first"
+    assert 0 in order[first_of_long:], "after the head start both answers stream together"
+
+
 def test_cancel_stops_within_a_token_and_the_engine_answers_again(engine) -> None:
     cancel = CancelToken()
     tokens = 0

@@ -29,6 +29,10 @@ from crossroads.errors import ModelError
 
 _BATCH = 512  # tokens per llama_decode call: the prompt-evaluation chunk
 _PREFILL_WHILE_STREAMING = 64  # prompt tokens per step while other columns stream, so they stay fluid
+# For its first steps a streaming column decodes alone: a short answer (the model-only column's usual case) then
+# appears at the model's full speed instead of crawling beside a long prompt being read, and its tokens/s figure
+# is the model's, not the scheduler's. Prompt reading is compute-bound, so it loses only those few steps.
+_DECODE_HEAD_START = 48
 
 
 @dataclass
@@ -299,7 +303,9 @@ class LlamaEngine:
         lc = self._llama_cpp
         ctx = self._ctx.ctx  # type: ignore[union-attr]
         batch = self._batch
+        steps = 0
         while True:
+            steps += 1
             active = [s for s in seqs if s.finished is None]
             if not active:
                 return
@@ -320,7 +326,14 @@ class LlamaEngine:
             for seq in sorted((s for s in active if s.pending), key=lambda s: len(s.pending)):
                 if budget <= 0:
                     break
-                take = min(len(seq.pending), budget, _PREFILL_WHILE_STREAMING if streaming else budget)
+                limit = budget
+                if streaming:
+                    limit = _PREFILL_WHILE_STREAMING
+                    if steps <= _DECODE_HEAD_START and len(seq.pending) > _PREFILL_WHILE_STREAMING:
+                        limit = 0  # a long prompt waits while the head start lasts; a short one costs nothing
+                take = min(len(seq.pending), budget, limit)
+                if take == 0:
+                    continue
                 part, seq.pending = seq.pending[:take], seq.pending[take:]
                 for offset, token in enumerate(part):
                     last = not seq.pending and offset == take - 1

@@ -148,6 +148,12 @@ class KnowledgeBase:
                     by_id[row[0]] = ChunkRecord(*row)
         return [by_id[i] for i in wanted if i in by_id]
 
+    def document_chunks(self, document_id: int) -> list[ChunkRecord]:
+        """All passages of one document in reading order: enough to show any passage in its context."""
+        with self._sql():
+            rows = self._conn.execute(f'{_CHUNK_SELECT} WHERE c.document_id = ? ORDER BY c.start', (document_id,))
+            return [ChunkRecord(*row) for row in rows]
+
     # -- search -------------------------------------------------------------------------------------------
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -1,0 +1,1 @@
+"""The Compare tab: side-by-side answers, their sources, the passage in context."""

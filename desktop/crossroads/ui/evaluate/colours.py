@@ -1,0 +1,51 @@
+"""Colours for the Evaluate tab, matched to the current palette so it reads in light and dark themes alike.
+
+Modes take the app theme's column accents (the same as the Compare tab's answer columns) when the theme and
+the palette agree on light or dark; otherwise (a palette set from outside the app's theme) neutral tones
+derived from the palette itself. Good/bad marks are shaded for the background they sit on.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+
+from crossroads.ui import theme
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def blend(a: QColor, b: QColor, share_of_a: float) -> QColor:
+    s = max(0.0, min(1.0, share_of_a))
+    return QColor.fromRgbF(
+        a.redF() * s + b.redF() * (1 - s), a.greenF() * s + b.greenF() * (1 - s), a.blueF() * s + b.blueF() * (1 - s)
+    )
+
+
+def _theme(palette: QPalette) -> theme.Colors | None:
+    colors = theme.colors()
+    return colors if colors.dark == is_dark(palette) else None
+
+
+def mode_colour(mode: str, palette: QPalette) -> QColor:
+    colors = _theme(palette)
+    if colors is not None:
+        return QColor(colors.rag_accent if mode == "rag" else colors.plain_accent)
+    if mode == "plain":
+        return blend(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45)
+    return palette.color(QPalette.ColorRole.Highlight)
+
+
+def good_colour(palette: QPalette) -> QColor:
+    colors = _theme(palette)
+    if colors is not None:
+        return QColor(colors.good)
+    return QColor("#5cc16b") if is_dark(palette) else QColor("#1e7b34")
+
+
+def bad_colour(palette: QPalette) -> QColor:
+    colors = _theme(palette)
+    if colors is not None:
+        return QColor(colors.bad)
+    return QColor("#ff7b72") if is_dark(palette) else QColor("#b42318")

@@ -1,0 +1,411 @@
+"""The window: model bar on top, library on the left, Compare / Evaluate / Decide on the right.
+
+It wires panels together and starts model loading; each panel runs its own workers. Nothing here reads a file,
+loads a model or searches: it asks the ``Workspace`` to, on a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crossroads import netwatch
+from crossroads.cancel import CancelToken
+from crossroads.config import Settings
+from crossroads.store import KnowledgeBase
+from crossroads.ui import theme
+from crossroads.ui.compare.compare_panel import ComparePanel
+from crossroads.ui.library_panel import LibraryPanel
+from crossroads.ui.model_bar import ModelBar
+from crossroads.ui.notice_bar import NoticeBar
+from crossroads.ui.preferences import Preferences
+from crossroads.ui.worker import Emit, Worker, stop_all
+from crossroads.workspace import ModelSummary, Workspace
+
+log = logging.getLogger(__name__)
+
+OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts every "
+               "network connection this program attempts; the count stays at 0.")
+
+
+def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
+    from crossroads.warmup import import_heavy_modules
+
+    return import_heavy_modules(cancel)
+
+
+class MainWindow(QMainWindow):
+    model_loaded = Signal(object)  # ModelSummary
+    ready = Signal()  # model loaded and (if asked for) knowledge base open and demo indexed
+
+    def __init__(self, preferences: Preferences | None = None, workspace: Workspace | None = None) -> None:
+        super().__init__()
+        netwatch.install()
+        self.prefs = preferences or Preferences()
+        self.workspace = workspace or Workspace(self.prefs.settings())
+        self._model_worker: Worker | None = None
+        self._pending_model: str | None = None
+        self._closing = False
+        self.setWindowTitle("Crossroads — fine-tune or RAG, on your own documents")
+        self.setAcceptDrops(True)
+
+        self.model_bar = ModelBar()
+        self.model_bar.model_chosen.connect(self.load_model)
+        self.notice = NoticeBar()
+        self.library = LibraryPanel(self.workspace)
+        self.compare = ComparePanel(self.workspace)
+        from crossroads.ui.decide.panel import DecidePanel
+        from crossroads.ui.evaluate.panel import EvaluatePanel
+
+        self.evaluate = EvaluatePanel(self.workspace)
+        self.decide = DecidePanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.compare, "Compare")
+        self.tabs.addTab(self.evaluate, "Evaluate")
+        self.tabs.addTab(self.decide, "Decide")
+        self.tabs.setTabToolTip(0, "One question, answered by the model alone and with your documents, side by side")
+        self.tabs.setTabToolTip(1, "Run a set of questions through every mode and measure accuracy and grounding")
+        self.tabs.setTabToolTip(2, "Fine-tune, RAG or both? A recommendation from your situation and the evidence")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.library)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([440, 920])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.model_bar)
+        layout.addWidget(self.notice)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        self.offline_label = QLabel()
+        self.offline_label.setToolTip(OFFLINE_TIP)
+        self.statusBar().addPermanentWidget(self.offline_label)
+        self._net_timer = QTimer(self)
+        self._net_timer.setInterval(2000)
+        self._net_timer.timeout.connect(self._show_offline)
+        self._net_timer.start()
+        self._show_offline()
+
+        self.library.kb_changed.connect(self._on_kb_changed)
+        self.library.documents_changed.connect(self._on_kb_changed)
+        for panel in (self.library, self.compare):
+            panel.status.connect(self.show_status)
+            panel.failed.connect(self.show_problem)
+        self.compare.comparison_finished.connect(self._on_comparison)
+        self.evaluate.evaluation_finished.connect(self._on_evaluation)
+        self._comparisons: list[dict[str, Any]] = []
+        self._build_menus()
+        self.warmed_up = False
+        self._warmup = Worker(_warm_up, "warm-up")
+        self._warmup.ended.connect(self._on_warmed_up)
+        self._warmup.start()
+        self.resize(1360, 860)
+        geometry = self.prefs.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def _on_warmed_up(self) -> None:
+        self.warmed_up = True
+
+    # -- menus ------------------------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        open_model = QAction("Open GGUF model…", self)
+        open_model.setShortcut(QKeySequence("Ctrl+O"))
+        open_model.triggered.connect(self.model_bar.open_button.click)
+        file_menu.addAction(open_model)
+        add_docs = QAction("Add documents…", self)
+        add_docs.setShortcut(QKeySequence("Ctrl+D"))
+        add_docs.triggered.connect(self.library.add_files_button.click)
+        file_menu.addAction(add_docs)
+        file_menu.addSeparator()
+        settings = QAction("Settings…", self)
+        settings.setShortcut(QKeySequence("Ctrl+,"))
+        settings.triggered.connect(self.open_settings)
+        file_menu.addAction(settings)
+        file_menu.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view = bar.addMenu("&View")
+        group = QActionGroup(self)
+        for name, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            action = QAction(f"Theme: {label}", self, checkable=True)
+            action.setChecked(theme.current_theme() == name)
+            action.setData(name)
+            action.triggered.connect(self._on_theme_action)
+            group.addAction(action)
+            view.addAction(action)
+        view.addSeparator()
+        self.presentation_action = QAction("Presentation mode (large text)", self, checkable=True)
+        self.presentation_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.presentation_action.setChecked(theme.presentation_mode())
+        self.presentation_action.toggled.connect(self.set_presentation)
+        view.addAction(self.presentation_action)
+        full = QAction("Full screen", self, checkable=True)
+        full.setShortcut(QKeySequence("F11"))
+        full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        view.addAction(full)
+        for index, name in enumerate(("Compare", "Evaluate", "Decide")):
+            action = QAction(f"Go to {name}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.setData(index)
+            action.triggered.connect(self._on_tab_action)
+            view.addAction(action)
+
+        demo = bar.addMenu("&Demo")
+        start = QAction("Start the demo", self)
+        start.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        start.setToolTip("Index the sample company's documents (once) and step through scripted questions")
+        start.triggered.connect(lambda: self.start_demo())
+        demo.addAction(start)
+        nxt = QAction("Next demo question", self)
+        nxt.setShortcut(QKeySequence("Ctrl+Right"))
+        nxt.triggered.connect(self.compare.next_demo_question)
+        demo.addAction(nxt)
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction("About Crossroads", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _on_theme_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.set_theme(str(action.data()))
+
+    def _on_tab_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.tabs.setCurrentIndex(int(action.data()))
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        self.prefs.set_theme(name)
+        self._restyle()
+
+    def set_presentation(self, on: bool) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, theme.current_theme(), presentation=on)
+        self.prefs.set_presentation(on)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self.compare.restyle()
+        self._show_offline()
+
+    def show_about(self) -> None:
+        from crossroads.ui.about_dialog import AboutDialog
+
+        AboutDialog(self).exec()
+
+    def open_settings(self) -> None:
+        from crossroads.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.workspace.settings, ["all-minilm-l6-v2"], self)
+        if dialog.exec() and dialog.result_settings() is not None:
+            self.apply_settings(dialog.result_settings())  # type: ignore[arg-type]
+
+    def apply_settings(self, settings: Settings) -> None:
+        reload = self.workspace.update_settings(settings)
+        self.prefs.save_settings(settings)
+        self.show_status("Settings saved.")
+        model = self.workspace.model
+        if reload and model is not None:
+            self.load_model(str(model.path))
+
+    # -- status -----------------------------------------------------------------------------------------------
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def show_problem(self, message: str) -> None:
+        self.notice.show_message(message)
+        self.statusBar().showMessage(message, 8000)
+
+    def _show_offline(self) -> None:
+        count = netwatch.attempts()
+        colors = theme.colors()
+        if count == 0:
+            self.offline_label.setText("● Offline — nothing leaves this computer")
+            self.offline_label.setStyleSheet(f"color: {theme.css(colors.good)}; padding: 0 8px;")
+        else:
+            self.offline_label.setText(f"● {count} network connection(s) attempted")
+            self.offline_label.setStyleSheet(f"color: {theme.css(colors.bad)}; padding: 0 8px;")
+            self.offline_label.setToolTip(f"Last: {netwatch.last_attempt()}")
+
+    # -- the model --------------------------------------------------------------------------------------------
+
+    def load_model(self, name_or_path: str) -> None:
+        """Load on a worker; a running comparison is stopped first. The old model stays if this one fails."""
+        if self._model_worker is not None:
+            self._pending_model = name_or_path
+            return
+        if self.compare.running:
+            self.compare.stop()
+        ws = self.workspace
+
+        def job(cancel: CancelToken, emit: Emit) -> ModelSummary:
+            return ws.load_model(name_or_path, cancel)
+
+        label = Path(name_or_path).name if ("/" in name_or_path or "\\" in name_or_path) else name_or_path
+        self.model_bar.set_loading(label)
+        self.show_status(f"Loading {label}…")
+        worker = Worker(job, "load-model")
+        worker.finished.connect(self._on_model_loaded)
+        worker.failed.connect(self._on_model_failed)
+        worker.ended.connect(self._on_model_ended)
+        self._model_worker = worker
+        worker.start()
+
+    def _on_model_loaded(self, summary: ModelSummary) -> None:
+        self.model_bar.show_model(summary)
+        self.prefs.remember_model(str(summary.path))
+        self.show_status(f"{summary.name} is ready.")
+        self.notice.hide()
+        self.refresh_model_choices()
+        self.model_loaded.emit(summary)
+
+    def _on_model_failed(self, message: str) -> None:
+        kept = self.workspace.model
+        suffix = f" {kept.name} is still loaded." if kept is not None else ""
+        self.show_problem(message + suffix)
+
+    def _on_model_ended(self) -> None:
+        self._model_worker = None
+        self.model_bar.set_loading(None)
+        pending, self._pending_model = self._pending_model, None
+        if pending:
+            self.load_model(pending)
+
+    def refresh_model_choices(self, scan: bool = True) -> None:
+        """Catalog models at once; GGUF files elsewhere on this computer from a scan on a worker."""
+        from crossroads.models.catalog import load_catalog
+
+        catalog = [(e.name, e.display_name) for e in load_catalog().entries("chat") if e.is_present()]
+        self._catalog_choices = catalog
+        self.model_bar.set_choices(catalog, getattr(self, "_found_models", []), self.prefs.recent_models())
+        if not scan or getattr(self, "_scanned", False):
+            return
+        self._scanned = True
+
+        def job(cancel: CancelToken, emit: Emit) -> list[Path]:
+            from crossroads.models.discovery import scan_for_models
+
+            return [m.path for m in scan_for_models()]
+
+        worker = Worker(job, "scan-models")
+        worker.finished.connect(self._on_models_found)
+        worker.start()
+
+    def _on_models_found(self, found: list[Path]) -> None:
+        self._found_models = found
+        self.model_bar.set_choices(self._catalog_choices, found, self.prefs.recent_models())
+
+    # -- knowledge bases and results --------------------------------------------------------------------------
+
+    def _on_kb_changed(self, kb: KnowledgeBase | None) -> None:
+        has_documents = kb is not None and self.library.has_documents()
+        self.compare.set_knowledge_base(kb, has_documents)
+        self.evaluate.set_knowledge_base(kb if has_documents else None)
+        self.prefs.remember_kb(kb.name if kb is not None else None)
+
+    def _on_comparison(self, data: dict[str, Any]) -> None:
+        self._comparisons = [*self._comparisons[-19:], data]
+        self.decide.set_measured(self._measured, evaluation=self._evaluation, comparisons=self._comparisons)
+
+    _measured: Any = None
+    _evaluation: dict[str, Any] | None = None
+
+    def _on_evaluation(self, evaluation: Any) -> None:
+        from crossroads.decision.from_evaluation import measured_from_evaluation
+
+        self._evaluation = evaluation.to_dict()
+        try:
+            self._measured = measured_from_evaluation(self._evaluation)
+        except Exception as exc:  # a partial or odd evaluation must not break the Decide tab
+            log.info("evaluation not usable as measured results: %s", exc)
+            self._measured = None
+        self.decide.set_measured(self._measured, evaluation=self._evaluation, comparisons=self._comparisons)
+        if self._measured is not None:
+            self.show_status("The evaluation's results now inform the Decide tab.")
+
+    # -- demo -------------------------------------------------------------------------------------------------
+
+    def start_demo(self, ask_first: bool = True) -> None:
+        """Open the demo knowledge base, index the sample documents (unchanged ones are skipped), then ask."""
+        from crossroads.demo import DEMO_KB, demo_documents, demo_questions
+
+        self.tabs.setCurrentWidget(self.compare)
+        self.compare.set_demo(demo_questions())
+
+        def opened(kb: KnowledgeBase) -> None:
+            self.library.add_paths([demo_documents()])
+            if ask_first:
+                self._ask_when_ready()
+
+        self.library.open_kb(DEMO_KB, then=opened)
+
+    def _ask_when_ready(self) -> None:
+        """Ask the first demo question once the model is loaded and the documents are indexed."""
+        if self._closing:
+            return
+        if self.workspace.model is None or self.library.indexing or self._model_worker is not None:
+            QTimer.singleShot(200, self._ask_when_ready)
+            return
+        self.compare.next_demo_question()
+
+    # -- drops and closing ------------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        models = [p for p in paths if p.suffix.lower() == ".gguf"]
+        documents = [p for p in paths if p.suffix.lower() != ".gguf"]
+        if models:
+            self.load_model(str(models[0]))
+        if documents:
+            self.library.add_paths(documents)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop every job (generation within a token, indexing between files), then release the model."""
+        if not self.decide.maybe_save():  # the consultant chose Cancel: unsaved wizard answers stay open
+            event.ignore()
+            return
+        self._closing = True
+        self.prefs.set_geometry(self.saveGeometry())
+        self.compare.stop()
+        self.library.cancel_indexing()
+        if not stop_all(timeout=20.0):
+            log.warning("some work did not stop in time; closing anyway")
+        self.workspace.close()
+        super().closeEvent(event)

@@ -1,0 +1,98 @@
+"""The app's persisted choices (QSettings, an INI file in the user-data folder): settings, recent models, last
+knowledge base, theme, window layout.
+
+An INI file next to the knowledge bases (rather than the registry or a plist) keeps everything Crossroads stores in
+one folder a user can back up or delete, and lets tests run against a throwaway folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from crossroads.config import Settings, data_dir
+
+RECENT_LIMIT = 8
+
+
+class Preferences:
+    def __init__(self) -> None:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._q = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+
+    # -- the core settings ------------------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        defaults = Settings()
+        values: dict[str, Any] = {}
+        for f in fields(Settings):
+            raw = self._q.value(f"settings/{f.name}")
+            if raw is None:
+                continue
+            default = getattr(defaults, f.name)
+            try:
+                values[f.name] = type(default)(raw)
+            except (TypeError, ValueError):
+                continue  # a hand-edited or damaged value: keep the default
+        return Settings.from_dict(values)
+
+    def save_settings(self, settings: Settings) -> None:
+        for key, value in settings.to_dict().items():
+            self._q.setValue(f"settings/{key}", value)
+        self._q.sync()
+
+    def reset_settings(self) -> Settings:
+        self._q.remove("settings")
+        self._q.sync()
+        return Settings()
+
+    # -- recent things ----------------------------------------------------------------------------------------
+
+    def recent_models(self) -> list[str]:
+        raw = self._q.value("recent_models", [])
+        if isinstance(raw, str):
+            raw = [raw]
+        return [str(x) for x in (raw or []) if str(x)]
+
+    def remember_model(self, path: str) -> None:
+        recent = [path, *[p for p in self.recent_models() if p != path]][:RECENT_LIMIT]
+        self._q.setValue("recent_models", recent)
+        self._q.setValue("last_model", path)
+        self._q.sync()
+
+    def last_model(self) -> str | None:
+        value = self._q.value("last_model")
+        return str(value) if value else None
+
+    def last_kb(self) -> str | None:
+        value = self._q.value("last_kb")
+        return str(value) if value else None
+
+    def remember_kb(self, name: str | None) -> None:
+        self._q.setValue("last_kb", name or "")
+        self._q.sync()
+
+    # -- look -------------------------------------------------------------------------------------------------
+
+    def theme(self) -> str:
+        return str(self._q.value("theme", "system"))
+
+    def set_theme(self, theme: str) -> None:
+        self._q.setValue("theme", theme)
+
+    def presentation(self) -> bool:
+        return str(self._q.value("presentation", "false")).lower() == "true"
+
+    def set_presentation(self, on: bool) -> None:
+        self._q.setValue("presentation", on)
+
+    def geometry(self) -> QByteArray | None:
+        value = self._q.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_geometry(self, geometry: QByteArray) -> None:
+        self._q.setValue("window/geometry", geometry)
+        self._q.sync()

@@ -1,0 +1,36 @@
+"""Import the heavy libraries once, early, off the UI thread.
+
+The first use of each file format, of torch and of FAISS imports a large library. Done lazily in the middle of a
+demo, those imports compete with the window for Python's import machinery and hitch it for a fraction of a
+second; done once at start-up on a worker, while the model loads, they cost nothing anyone sees.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from crossroads.cancel import NEVER, CancelToken
+
+log = logging.getLogger(__name__)
+
+HEAVY_MODULES = (
+    "numpy", "faiss", "torch", "sentence_transformers", "pypdfium2", "docx", "pptx", "openpyxl",
+    "selectolax.lexbor", "charset_normalizer", "markdown_it", "crossroads.ingest", "crossroads.chunking",
+    "crossroads.embedding", "crossroads.store.indexer", "crossroads.retrieval", "crossroads.metrics",
+    "crossroads.passage",
+)
+
+
+def import_heavy_modules(cancel: CancelToken = NEVER) -> list[str]:
+    """Import each module; returns the ones that could not be imported (the feature using them will say why)."""
+    missing = []
+    for name in HEAVY_MODULES:
+        if cancel.cancelled:
+            break
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            log.warning("could not import %s: %s", name, exc)
+            missing.append(name)
+    return missing
