@@ -305,3 +305,32 @@ def test_the_demo_indexes_the_sample_documents_and_answers_the_first_question(qt
     assert window.library.model.rowCount() == 5
     assert finished.args[0]["question"].startswith("What is the daily allowance")
     assert "Demo question 1 of" in window.compare.demo_label.text()
+
+
+def test_presentation_mode_enlarges_every_text_and_is_remembered(qtbot, make_window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from crossroads.ui import theme
+    from crossroads.ui.preferences import Preferences
+
+    window = make_window(load=False)
+    window.presentation_action.setChecked(True)
+    assert QApplication.font().pointSizeF() >= theme.BASE_POINT_SIZE * 1.4
+    assert Preferences().presentation()
+    window.presentation_action.setChecked(False)
+    assert QApplication.font().pointSizeF() == theme.BASE_POINT_SIZE and not Preferences().presentation()
+
+
+def test_the_decide_tab_gets_the_whole_width(qtbot, make_window) -> None:
+    window = make_window(load=False)
+    window.tabs.setCurrentWidget(window.decide)
+    assert not window.library.isVisible()
+    window.tabs.setCurrentWidget(window.compare)
+    assert window.library.isVisible()
+
+
+def test_the_about_box_names_the_bundled_models_and_their_licences() -> None:
+    from crossroads.ui.about_dialog import about_html
+
+    text = about_html()
+    assert "Qwen2.5-Coder 0.5B Instruct" in text and "Apache-2.0" in text and "llama-cpp-python" in text

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.tabs.setTabToolTip(1, "Run a set of questions through every mode and measure accuracy and grounding")
         self.tabs.setTabToolTip(2, "Fine-tune, RAG or both? A recommendation from your situation and the evidence")
 
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.library)
         splitter.addWidget(self.tabs)
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
         geometry = self.prefs.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def _on_tab_changed(self, index: int) -> None:
+        """The decision is about the client's situation, not the documents: give the wizard the whole width."""
+        self.library.setVisible(self.tabs.widget(index) is not self.decide)
 
     def _on_warmed_up(self) -> None:
         self.warmed_up = True

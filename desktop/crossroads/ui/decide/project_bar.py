@@ -62,6 +62,7 @@ class ProjectBar(QWidget):
     def show_project(self, name: str) -> None:
         if self.name_edit.text() != name:
             self.name_edit.setText(name)
+            self.name_edit.setCursorPosition(0)  # show the start of a long name, not its end
 
     def show_file(self, path: Path | None, modified: bool, status: str = "") -> None:
         where = path.name if path else "Not saved yet"

@@ -89,6 +89,7 @@ class ScoreChart(QChartView):
         self._categories.append([_shown(label, False) for label in reversed(self._labels)])
         self._values = QValueAxis()
         self._values.setLabelFormat("%g")
+        self._values.setLabelsVisible(False)  # each bar prints its value; axis numbers only crowded narrow charts
         chart.addAxis(self._categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(self._values, Qt.AlignmentFlag.AlignBottom)
         self._series.attachAxis(self._categories)
