@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint bench clean
+.PHONY: setup models run test lint bench package clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ lint: $(STAMP)
 
 bench: $(MODELS)
 	$(BIN)/python bench/run_all.py
+
+# A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
+# `crossroads models pull --all` fetches and verifies them).
+package: $(STAMP)
+	$(BIN)/python packaging/build_wheel.py --out dist
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
