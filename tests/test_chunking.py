@@ -186,3 +186,19 @@ def test_each_spreadsheet_row_is_a_passage_of_its_own(tmp_path: Path) -> None:
     doc = Document(tmp_path / "prices.xlsx", "xlsx", "Prices", [Section(rows, page=1, heading="Prices")])
     chunks = chunk_document(doc, lambda text: len(text.split()), max_tokens=200, overlap=40)
     assert [c.text for c in chunks] == rows.split("\n")
+
+
+def test_the_overlap_never_reaches_back_into_the_previous_paragraph() -> None:
+    # Paragraphs of 30 words: each chunk ends at a paragraph break, and the next one starts cleanly with the
+    # following paragraph instead of repeating the last sentence of the one before (a second topic).
+    doc = make_doc(Section("\n\n".join(paragraph(i * 10, 3) for i in range(4))))
+    chunks = chunk_document(doc, words, max_tokens=50, overlap=15)
+    assert [c.tokens for c in chunks] == [30, 30, 30, 30]
+    assert all(c.text.startswith(f"S{i * 10}w0") for i, c in enumerate(chunks))
+
+
+def test_inside_a_long_paragraph_consecutive_chunks_still_overlap() -> None:
+    doc = make_doc(Section(paragraph(0, 3) + "\n\n" + paragraph(10, 12)))
+    chunks = chunk_document(doc, words, max_tokens=50, overlap=20)
+    assert chunks[1].text.startswith("S10w0")  # a clean start at the long paragraph
+    assert all(after.start < before.end for before, after in itertools.pairwise(chunks[1:]))

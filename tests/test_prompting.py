@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossroads.prompting import SYSTEM_MESSAGE, SourceText, plain_prompt, rag_prompt
+from crossroads.prompting import ABSTAIN_ANSWER, SYSTEM_MESSAGE, SourceText, plain_prompt, rag_prompt
 
 
 def count_words(text: str) -> int:
@@ -25,15 +25,27 @@ def test_sources_are_renumbered_from_one_and_the_question_comes_last() -> None:
     rag = rag_prompt("  What is the fee?  ", sources(3), count_words, 10_000)
     user = rag.messages[1].content
     assert [s.number for s in rag.sources] == [1, 2, 3]
-    assert user.index("[1] (doc0.pdf, page 1)") < user.index("[3] (doc2.pdf, page 3)")
-    assert user.rstrip().endswith("Question: What is the fee?")
+    assert user.index("[1] w0x0") < user.index("[2] w1x0") < user.index("[3] w2x0")
+    assert user.endswith("Question: What is the fee?\nAnswer:")
     assert rag.dropped == 0 and not rag.truncated
+
+
+def test_the_rag_prompt_asks_for_citations_and_names_the_phrase_for_an_unanswered_question() -> None:
+    user = rag_prompt("What is the fee?", sources(2), count_words, 10_000).messages[1].content
+    instructions = user[: user.index("Sources:")]
+    assert "[1]" in instructions and f'"{ABSTAIN_ANSWER}"' in instructions
+
+
+def test_passage_labels_stay_out_of_the_prompt_but_stay_with_the_sources() -> None:
+    rag = rag_prompt("What is the fee?", sources(2), count_words, 10_000)
+    assert "doc0.pdf" not in rag.messages[1].content
+    assert [s.label for s in rag.sources] == ["doc0.pdf, page 1", "doc1.pdf, page 2"]
 
 
 def test_sources_that_do_not_fit_are_dropped_and_the_last_one_shortened() -> None:
     empty = rag_prompt("What is the fee?", [], count_words, 10_000)
     fixed = sum(count_words(m.content) for m in empty.messages)
-    budget = fixed + 32 + 66 + 60  # room for one whole source and part of the next
+    budget = fixed + 32 + 63 + 55  # room for one whole source ("[n]" + 60 words + 2) and part of the next
     rag = rag_prompt("What is the fee?", sources(6, words=60), count_words, budget)
     assert 0 < len(rag.sources) < 6
     assert rag.truncated and rag.sources[-1].text.endswith("…")

@@ -190,7 +190,11 @@ def _cut_word(
 
 def _pack(units: list[_Unit], max_tokens: int, overlap: int) -> Iterator[tuple[int, int]]:
     """(first, last) unit indices of each chunk: greedy fill, ending at a paragraph break when one is late
-    enough in the chunk, then stepping back by whole units for the overlap."""
+    enough in the chunk, then stepping back by whole units of the next chunk's paragraph for the overlap.
+
+    The overlap never reaches back across a paragraph break: a chunk that opens with the last sentence of the
+    previous paragraph mixes two topics, and a small model then answers from the wrong one (measured on SQuAD).
+    """
     cumulative = [0, *accumulate(u.tokens for u in units)]
 
     def size(first: int, stop: int) -> int:
@@ -211,8 +215,13 @@ def _pack(units: list[_Unit], max_tokens: int, overlap: int) -> Iterator[tuple[i
         yield first, stop - 1
         if stop >= len(units):
             return
+        paragraph = units[stop].paragraph
         room = min(overlap, max_tokens - units[stop].tokens)
         following = stop
-        while following - 1 > first and size(following - 1, stop) <= room:
+        while (
+            following - 1 > first
+            and units[following - 1].paragraph == paragraph
+            and size(following - 1, stop) <= room
+        ):
             following -= 1
         first = following
