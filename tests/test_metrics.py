@@ -250,3 +250,20 @@ def test_answer_metrics_on_an_empty_answer_does_not_crash() -> None:
     figures = answer_metrics("", SOURCES, "What is the fee?", golds=["40 euros"])
     assert figures["grounded_share"] is None and figures["k_precision"] is None
     assert figures["exact_match"] == 0.0 and figures["f1"] == 0.0
+
+
+def test_a_right_figure_about_a_product_the_sources_never_name_is_not_supported() -> None:
+    prices = "Corvus 5 espresso machine: list price 6890 EUR excl. VAT. Aquila 3 grinder: list price 3490 EUR."
+    question = "What is the list price of the Brellvik Nimbus 9 espresso machine?"
+    made_up = groundedness("The list price of the Nimbus 9 espresso machine is 3490 EUR.", [prices], question)
+    assert made_up.sentences[0].checkable and not made_up.sentences[0].supported
+    right = groundedness("The list price of the Corvus 5 espresso machine is 6890 EUR.", [prices],
+                         "What is the list price of the Corvus 5?")
+    assert right.sentences[0].supported
+
+
+def test_the_capital_letter_that_starts_a_sentence_is_not_taken_for_a_name() -> None:
+    support = groundedness("Staff park in lot K7 behind the warehouse.", ["Staff park in lot K7 behind the warehouse."])
+    assert support.sentences[0].supported
+    support = groundedness("Parking is in lot K7 behind the warehouse.", ["Staff park in lot K7 behind the warehouse."])
+    assert support.sentences[0].supported

@@ -81,6 +81,23 @@ def _content_tokens(text: str) -> list[str]:
     return [t for t in _tokens(text) if t not in _STOP_WORDS]
 
 
+_NAME = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’-][^\W_]+)*")
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words after a sentence's first word, folded like the vocabulary: product, place and people
+    names. A sentence that puts the price of one product next to the name of another is the confabulation a
+    word-overlap share misses, so these must be in the backing source even when the question asked about them."""
+    found = set()
+    for match in _NAME.finditer(text):
+        if match.start() == len(text) - len(text.lstrip()):
+            continue  # the sentence's first word is capitalised anyway
+        for token in _tokens(match.group()):
+            if token not in _STOP_WORDS:
+                found.add(token)
+    return found
+
+
 @lru_cache(maxsize=128)
 def _source_vocabulary(source: str) -> frozenset[str]:
     """Cached: the same sources are checked against the model-only and the RAG answer."""
@@ -186,8 +203,9 @@ def groundedness(
 
     A sentence is *checkable* when it has at least 2 content tokens and at least one that is not a
     question token. It is *supported* when one single source holds at least ``threshold`` of its content
-    tokens (question tokens dropped) **and every number in the sentence**: a wrong figure is the typical
-    hallucination, and one differing token barely moves a coverage share. ``grounded_share`` is the share
+    tokens (question tokens dropped) **and every number and every name in the sentence** (question ones
+    included): a wrong figure, or a right figure about the wrong product, is the typical hallucination, and
+    one differing token barely moves a coverage share. ``grounded_share`` is the share
     of checkable sentences that are supported. ``k_precision`` (K-Precision++, Adlakha et al. 2024) is the
     share of the answer's content-token occurrences, minus question tokens, found anywhere in the sources.
     Both are None without checkable content or without any source text.
@@ -212,13 +230,13 @@ def _support(
     text = answer[start:end]
     content = set(_content_tokens(text))
     claim = content - asked
-    numbers = {t for t in content if t[0].isdigit()}
+    must_appear = {t for t in content if t[0].isdigit()} | _names(text)
     if len(content) < 2 or not claim:
         return SentenceSupport(start, end, text, False, None, 0.0, checkable=False)
     best: tuple[bool, float, int] | None = None
     for number, vocabulary in enumerate(vocabularies, start=1):
         coverage = len(claim & vocabulary) / len(claim)
-        backs = coverage >= threshold and numbers <= vocabulary
+        backs = coverage >= threshold and must_appear <= vocabulary
         if coverage > 0 and (best is None or (backs, coverage) > best[:2]):
             best = (backs, coverage, number)
     if best is None:

@@ -78,6 +78,8 @@ def test_asking_fills_both_columns_marks_sentences_and_lists_sources(qtbot, make
         assert "Grounded" in pane.grounded.text() or "nothing to check" in pane.grounded.text()
     assert compare.sources.tree.topLevelItemCount() >= 1
     assert compare.sources.sources()[0]["document"]
+    window._show_offline()
+    assert window.offline_label.text().startswith("● Offline"), "indexing and answering attempted no connection"
 
 
 def test_both_columns_fill_during_one_request(qtbot, make_window, tmp_path: Path) -> None:
@@ -303,7 +305,7 @@ def test_the_demo_indexes_the_sample_documents_and_answers_the_first_question(qt
         window.start_demo()
     assert window.library.knowledge_base.name == "demo"
     assert window.library.model.rowCount() == 5
-    assert finished.args[0]["question"].startswith("What is the daily allowance")
+    assert finished.args[0]["question"].startswith("What does error code E27 mean")
     assert "Demo question 1 of" in window.compare.demo_label.text()
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -114,6 +122,9 @@ class MainWindow(QMainWindow):
         self.evaluate.evaluation_finished.connect(self._on_evaluation)
         self._comparisons: list[dict[str, Any]] = []
         self._build_menus()
+        hints = QGuiApplication.styleHints()
+        if hints is not None:
+            hints.colorSchemeChanged.connect(self._on_system_scheme)
         self.warmed_up = False
         self._warmup = Worker(_warm_up, "warm-up")
         self._warmup.ended.connect(self._on_warmed_up)
@@ -122,6 +133,11 @@ class MainWindow(QMainWindow):
         geometry = self.prefs.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def _on_system_scheme(self, _scheme: object) -> None:
+        """The system switched between light and dark: follow it, unless the user chose a theme."""
+        if theme.current_theme() == "system":
+            self.set_theme("system")
 
     def _on_tab_changed(self, index: int) -> None:
         """The decision is about the client's situation, not the documents: give the wizard the whole width."""
