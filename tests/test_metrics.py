@@ -267,3 +267,11 @@ def test_the_capital_letter_that_starts_a_sentence_is_not_taken_for_a_name() -> 
     assert support.sentences[0].supported
     support = groundedness("Parking is in lot K7 behind the warehouse.", ["Staff park in lot K7 behind the warehouse."])
     assert support.sentences[0].supported
+
+
+def test_a_passage_need_not_repeat_the_product_name_the_question_gave() -> None:
+    passages = ["Brellvik Corvus 5 operator manual.",
+                "E27 | Boiler overheated (above 105 °C) | Let it cool 30 minutes."]
+    support = groundedness("On the Brellvik Corvus 5, E27 means the boiler overheated above 105 °C.", passages,
+                           "What does error code E27 mean on a Brellvik Corvus 5?")
+    assert support.sentences[0].supported and support.sentences[0].best_source == 2

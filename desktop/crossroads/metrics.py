@@ -203,40 +203,51 @@ def groundedness(
 
     A sentence is *checkable* when it has at least 2 content tokens and at least one that is not a
     question token. It is *supported* when one single source holds at least ``threshold`` of its content
-    tokens (question tokens dropped) **and every number and every name in the sentence** (question ones
-    included): a wrong figure, or a right figure about the wrong product, is the typical hallucination, and
-    one differing token barely moves a coverage share. ``grounded_share`` is the share
-    of checkable sentences that are supported. ``k_precision`` (K-Precision++, Adlakha et al. 2024) is the
-    share of the answer's content-token occurrences, minus question tokens, found anywhere in the sources.
+    tokens (question tokens dropped) **and every number and name the sentence adds to the question**; and
+    the numbers and names it takes from the question appear somewhere in the sources. A wrong figure, or a
+    right figure about a product the sources never mention, is the typical hallucination, and one differing
+    token barely moves a coverage share. (A passage from a product's manual need not repeat the product's
+    name, so the question's names are looked for in all the passages, not only the backing one.)
+    ``grounded_share`` is the share of checkable sentences that are supported. ``k_precision`` (K-Precision++,
+    Adlakha et al. 2024) is the share of the answer's content-token occurrences, minus question tokens, found
+    anywhere in the sources.
     Both are None without checkable content or without any source text.
     """
     vocabularies = [_source_vocabulary(s) for s in sources]
     has_sources = any(vocabularies)
     asked = set(_content_tokens(question))
     spans = split_sentences(answer)
-    results = [_support(answer, s, e, vocabularies, asked, threshold) for s, e in spans]
+    everywhere = frozenset().union(*vocabularies)
+    results = [_support(answer, s, e, vocabularies, everywhere, asked, threshold) for s, e in spans]
     checkable = [r for r in results if r.checkable]
     grounded = sum(r.supported for r in checkable) / len(checkable) if checkable and has_sources else None
 
     counted = [t for s, e in spans for t in _content_tokens(answer[s:e]) if t not in asked]
-    everywhere = frozenset().union(*vocabularies)
     k_precision = sum(t in everywhere for t in counted) / len(counted) if counted and has_sources else None
     return Groundedness(tuple(results), grounded, k_precision)
 
 
 def _support(
-    answer: str, start: int, end: int, vocabularies: list[frozenset[str]], asked: set[str], threshold: float
+    answer: str,
+    start: int,
+    end: int,
+    vocabularies: list[frozenset[str]],
+    everywhere: frozenset[str],
+    asked: set[str],
+    threshold: float,
 ) -> SentenceSupport:
     text = answer[start:end]
     content = set(_content_tokens(text))
     claim = content - asked
-    must_appear = {t for t in content if t[0].isdigit()} | _names(text)
+    specific = {t for t in content if t[0].isdigit()} | _names(text)  # figures and names: what a claim hangs on
+    must_appear = specific - asked
+    about_known = (specific & asked) <= everywhere  # False: the answer is about something no passage mentions
     if len(content) < 2 or not claim:
         return SentenceSupport(start, end, text, False, None, 0.0, checkable=False)
     best: tuple[bool, float, int] | None = None
     for number, vocabulary in enumerate(vocabularies, start=1):
         coverage = len(claim & vocabulary) / len(claim)
-        backs = coverage >= threshold and must_appear <= vocabulary
+        backs = about_known and coverage >= threshold and must_appear <= vocabulary
         if coverage > 0 and (best is None or (backs, coverage) > best[:2]):
             best = (backs, coverage, number)
     if best is None:
