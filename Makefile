@@ -33,6 +33,9 @@ $(MODELS): $(STAMP) models/catalog.toml
 # The window opens on the sample company's documents and answers the first demo question side by side.
 # Without a display it says so and names the headless commands (`crossroads demo` shows the same in a terminal).
 run: $(MODELS)
+	@# On Linux/X11, Qt needs a few system libraries its wheels do not carry: installed here when run as root,
+	@# otherwise the exact apt-get command is printed.
+	$(BIN)/python -m crossroads.ui.platform_check --install
 	$(BIN)/crossroads gui --demo
 
 test: $(MODELS)

@@ -36,14 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crossroads.errors import InputError
-    from crossroads.ui.app import LaunchOptions, display_available, missing_system_library
+    from crossroads.ui.app import LaunchOptions, display_available
     from crossroads.ui.app import run as run_app
+    from crossroads.ui.platform_check import advice, missing_library
 
     if args.screenshot is None and not display_available():
         raise SetupError(NO_DISPLAY)
-    problem = missing_system_library()
-    if problem:
-        raise SetupError(problem)
+    if args.screenshot is None:
+        library = missing_library()
+        if library:
+            raise SetupError(advice(library))
     try:
         width, height = (int(x) for x in args.size.lower().split("x"))
     except ValueError as exc:

@@ -37,20 +37,6 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def missing_system_library() -> str | None:
-    """On X11, Qt 6.5+ needs libxcb-cursor; without it Qt aborts with a long message. Say it in one line."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
-        return None
-    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    import ctypes.util
-
-    if ctypes.util.find_library("xcb-cursor") is None:
-        return ("The window needs the system library libxcb-cursor0 (Qt requires it on X11). Install it, e.g. "
-                "`sudo apt install libxcb-cursor0`, then run again.")
-    return None
-
-
 def run(options: LaunchOptions) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
