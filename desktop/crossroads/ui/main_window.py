@@ -380,10 +380,12 @@ class MainWindow(QMainWindow):
 
     def start_demo(self, ask_first: bool = True) -> None:
         """Open the demo knowledge base, index the sample documents (unchanged ones are skipped), then ask."""
-        from crossroads.demo import DEMO_KB, demo_documents, demo_questions
+        from crossroads.demo import DEMO_KB, demo_dir, demo_documents, demo_questions
 
         self.tabs.setCurrentWidget(self.compare)
         self.compare.set_demo(demo_questions())
+        if self.evaluate.questions.model.rowCount() == 0 and not self.evaluate.running:
+            self.evaluate.load_questions_file(demo_dir() / "questions.jsonl")  # Evaluate is one click away
 
         def opened(kb: KnowledgeBase) -> None:
             self.library.add_paths([demo_documents()])
