@@ -28,7 +28,10 @@ from crossroads.engine.events import GenerationEvent, SamplingParams, SequenceDo
 from crossroads.errors import ModelError
 
 _BATCH = 512  # tokens per llama_decode call: the prompt-evaluation chunk
-_PREFILL_WHILE_STREAMING = 64  # prompt tokens per step while other columns stream, so they stay fluid
+# Prompt tokens per step while another column streams (after its head start, below). Small steps kept that
+# column fluid but read the prompt slowly: with 64 both answers together took 1.12x one after the other, with 256
+# 0.95x (bench_generation, Qwen 0.5B, 2 threads), so the long prompt is read in big steps.
+_PREFILL_WHILE_STREAMING = 256
 # For its first steps a streaming column decodes alone: a short answer (the model-only column's usual case) then
 # appears at the model's full speed instead of crawling beside a long prompt being read, and its tokens/s figure
 # is the model's, not the scheduler's. Prompt reading is compute-bound, so it loses only those few steps.
