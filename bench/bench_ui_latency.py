@@ -85,7 +85,7 @@ def main() -> int:
             time.sleep(0.005)
 
     window.load_model(args.model or load_catalog().default("chat").name)
-    wait(lambda: window.workspace.model is not None and window._model_worker is None, 300)
+    wait(lambda: window.workspace.model is not None and not window.loading_model, 300)
     window.library.open_kb("bench")
     wait(lambda: window.library.knowledge_base is not None, 120)
 
@@ -131,9 +131,10 @@ def main() -> int:
     print(f"# idle: {len(idle)} ticks, median {statistics.median(idle):.2f} ms late; busy for {seconds:.1f} s "
           f"(indexing the demo files and a {args.pages}-page PDF, and answering): {len(busy)} ticks, median "
           f"{statistics.median(busy):.2f} ms late", flush=True)
-    report("ui_timer_lateness_p99", percentile(busy, 0.99), percentile(idle, 0.99), "ms",
+    # The clock counts whole milliseconds: an idle figure of 0 means "under 1 ms", so 1 ms is the baseline's floor.
+    report("ui_timer_lateness_p99", percentile(busy, 0.99), max(1.0, percentile(idle, 0.99)), "ms",
            "10 ms timer on the UI thread while indexing and answering vs idle")
-    report("ui_timer_lateness_max", max(busy), max(idle), "ms")
+    report("ui_timer_lateness_max", max(busy), max(1.0, max(idle)), "ms")
     shutil.rmtree(home, ignore_errors=True)
     return 0
 

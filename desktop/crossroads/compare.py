@@ -8,7 +8,7 @@ app relays them through one generic worker, tests collect them; ``run_comparison
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -273,9 +273,14 @@ def _answer(
 
 
 def run_comparison(
-    question: str, engine: LlamaEngine, modes: Sequence[str] = ("plain", "rag"), **kwargs: Any
+    question: str,
+    engine: LlamaEngine,
+    modes: Sequence[str] = ("plain", "rag"),
+    *,
+    on_event: Callable[[CompareEvent], None] | None = None,
+    **kwargs: Any,
 ) -> Comparison:
-    """The whole comparison at once, for scripts and tests that do not stream."""
+    """The whole comparison, answers in the order the modes were asked; ``on_event`` sees the stream as it comes."""
     answers: list[Answer] = []
     retrieval_s = 0.0
     dropped = 0
@@ -284,6 +289,8 @@ def run_comparison(
             retrieval_s, dropped = event.retrieval_s, event.dropped
         elif isinstance(event, ModeDone):
             answers.append(event.answer)
+        if on_event is not None:
+            on_event(event)
     order = {m: i for i, m in enumerate(parse_modes(modes))}
     answers.sort(key=lambda a: order[a.mode])
     return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped)

@@ -86,20 +86,21 @@ class Workspace:
     def load_model(self, name_or_path: str | Path, cancel: CancelToken = NEVER) -> ModelSummary:
         """Load a catalog model or a GGUF file; the previous model stays loaded if this one fails."""
         from crossroads.engine.llama_engine import LlamaEngine
-        from crossroads.models.catalog import resolve_chat_model
+        from crossroads.models.catalog import display_name_for, resolve_chat_model
 
         path = resolve_chat_model(str(name_or_path))
         cancel.raise_if_cancelled()
         settings = self._settings
         engine = LlamaEngine(
-            path, context_size=settings.context_size, threads=settings.resolved_threads(), max_sequences=SEQUENCES
+            path, context_size=settings.context_size, threads=settings.resolved_threads(), max_sequences=SEQUENCES,
+            display_name=display_name_for(path),
         )
         if cancel.cancelled:
             engine.close()
             cancel.raise_if_cancelled()
         info = engine.info
         summary = ModelSummary(
-            name=_display_name(engine.path) or engine.name, path=engine.path, architecture=info.architecture,
+            name=engine.name, path=engine.path, architecture=info.architecture,
             parameters=info.parameters,
             quantisation=info.quantisation, trained_context=info.context_length, context_size=engine.context_size,
             file_size=info.file_size, threads=engine.threads, has_chat_template=bool(info.chat_template),
@@ -194,29 +195,17 @@ class Workspace:
         on_event: Callable[[CompareEvent], None] | None = None,
     ) -> Comparison:
         """Answer side by side, streaming events to ``on_event``; a finished comparison joins the history."""
-        from crossroads.compare import Comparison, ModeDone, SourcesFound, check_request, compare
+        from crossroads.compare import check_request, run_comparison
 
         engine = self._require_engine()
         searchable = kb is not None and kb.chunk_count() > 0
         question, mode_list = check_request(question, modes, searchable)
         embedder = self.embedder(kb) if searchable and kb is not None else None
-        answers = []
-        retrieval_s, dropped = 0.0, 0
-        for event in compare(
-            question, engine, mode_list, kb=kb if searchable else None, embedder=embedder,
+        comparison = run_comparison(
+            question, engine, mode_list, on_event=on_event, kb=kb if searchable else None, embedder=embedder,
             top_k=self._settings.top_k, params=self.sampling(), cancel=cancel,
-        ):
-            if isinstance(event, SourcesFound):
-                retrieval_s, dropped = event.retrieval_s, event.dropped
-            elif isinstance(event, ModeDone):
-                answers.append(event.answer)
-            if on_event is not None:
-                on_event(event)
-        order = {m: i for i, m in enumerate(mode_list)}
-        answers.sort(key=lambda a: order[a.mode])
-        model = self._model
-        name = model.name if model is not None and model.path == engine.path else engine.name
-        comparison = Comparison(question, name, str(engine.path), answers, retrieval_s, dropped)
+        )
+        answers = comparison.answers
         if kb is not None and not cancel.cancelled and all(a.finish_reason != "cancelled" for a in answers):
             self.history(kb).add(comparison.to_dict())
         return comparison
@@ -258,19 +247,6 @@ class Workspace:
             kb.close()
         if engine is not None:
             engine.close()
-
-
-def _display_name(path: Path) -> str | None:
-    """A catalog model goes by its catalog name: GGUF titles can mislead (the default calls itself "AWQ")."""
-    from crossroads.models.catalog import load_catalog
-
-    try:
-        for entry in load_catalog().entries("chat"):
-            if entry.local_path().resolve() == Path(path).resolve():
-                return entry.display_name
-    except Exception:  # a damaged catalog must not stop a model from loading
-        return None
-    return None
 
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:

@@ -23,4 +23,4 @@ def write_pdf(path: Path, pages: list[str], title: str) -> Path:
 def wait_idle(qtbot, window, timeout: int = WAIT_MS) -> None:  # type: ignore[no-untyped-def]
     """Until no indexing or answering is running (and the last results have been shown)."""
     qtbot.waitUntil(lambda: not window.library.indexing and not window.compare.running
-                    and window._model_worker is None, timeout=timeout)
+                    and not window.loading_model, timeout=timeout)

@@ -232,7 +232,7 @@ def test_a_file_that_is_not_a_model_is_refused_plainly_and_the_loaded_model_stay
     fake = tmp_path / "model.gguf"
     fake.write_bytes(b"this is a text file, not a model" * 10)
     window.load_model(str(fake))
-    qtbot.waitUntil(lambda: window._model_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
     assert "GGUF" in window.notice.text() or "model" in window.notice.text().lower()
     assert "still loaded" in window.notice.text()
     assert window.workspace.model == before

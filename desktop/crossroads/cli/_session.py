@@ -40,12 +40,12 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
 
 def open_engine(args: argparse.Namespace, sequences: int) -> LlamaEngine:
     from crossroads.engine.llama_engine import LlamaEngine
-    from crossroads.models.catalog import resolve_chat_model
+    from crossroads.models.catalog import display_name_for, resolve_chat_model
 
     settings = Settings(threads=args.threads, context_size=args.context)
     path = resolve_chat_model(args.model)
     return LlamaEngine(path, context_size=settings.context_size, threads=settings.resolved_threads(),
-                       max_sequences=max(1, sequences))
+                       max_sequences=max(1, sequences), display_name=display_name_for(path))
 
 
 def open_kb(name_or_path: str) -> tuple[KnowledgeBase, Embedder]:

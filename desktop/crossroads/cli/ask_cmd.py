@@ -50,22 +50,17 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
     A single mode streams its tokens as they come; several modes are printed once all are done, in the order
     they were asked, so the columns read the same way every time.
     """
-    from crossroads.compare import Comparison, ModeDone, ModeToken, SourcesFound, compare
+    from crossroads.compare import CompareEvent, ModeToken, run_comparison
+
+    def stream(event: CompareEvent) -> None:
+        if isinstance(event, ModeToken) and not args.json and len(modes) == 1:
+            print(event.text, end="", flush=True)
 
     say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
-    answers = {}
-    retrieval_s, dropped = 0.0, 0
-    for event in compare(question, engine, modes, kb=kb, embedder=embedder, top_k=args.top_k,
-                         params=sampling(args)):
-        if isinstance(event, SourcesFound):
-            retrieval_s, dropped = event.retrieval_s, event.dropped
-        elif isinstance(event, ModeToken) and not args.json and len(modes) == 1:
-            print(event.text, end="", flush=True)
-        elif isinstance(event, ModeDone):
-            answers[event.answer.mode] = event.answer
-    ordered = [answers[m] for m in modes if m in answers]
+    comparison = run_comparison(question, engine, modes, on_event=stream, kb=kb, embedder=embedder,
+                                top_k=args.top_k, params=sampling(args))
+    ordered = comparison.answers
     if args.json:
-        comparison = Comparison(question.strip(), engine.name, str(engine.path), ordered, retrieval_s, dropped)
         json.dump(comparison.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
     elif len(modes) == 1:

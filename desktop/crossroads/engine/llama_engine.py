@@ -66,6 +66,7 @@ class LlamaEngine:
         threads: int = 2,
         max_sequences: int = 2,
         flash_attention: bool = True,
+        display_name: str | None = None,
     ) -> None:
         from crossroads.models.gguf_info import read_gguf_info
         from crossroads.models.memory import check_fits
@@ -75,6 +76,7 @@ class LlamaEngine:
         from llama_cpp import _internals
 
         self.path = Path(model_path)
+        self._display_name = display_name
         self.info = read_gguf_info(self.path)
         trained = self.info.context_length or context_size
         self.context_size = max(256, min(context_size, trained))
@@ -116,7 +118,7 @@ class LlamaEngine:
 
     @property
     def name(self) -> str:
-        return self.info.name or self.path.stem
+        return self._display_name or self.info.name or self.path.stem
 
     def _token_text(self, token: int) -> str:
         if token < 0:

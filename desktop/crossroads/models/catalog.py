@@ -200,6 +200,16 @@ def _resolve(name_or_path: str | None, role: str) -> Path:
     return path
 
 
+def display_name_for(path: Path) -> str | None:
+    """A catalog model goes by its catalog name: GGUF titles can mislead (the default calls itself "AWQ")."""
+    try:
+        entries = load_catalog().entries("chat")
+    except SetupError:  # a damaged catalog must not stop a model from loading
+        return None
+    target = Path(path).resolve()
+    return next((e.display_name for e in entries if e.local_path().resolve() == target), None)
+
+
 def resolve_chat_model(name_or_path: str | None) -> Path:
     """A catalog name, a GGUF path, or None for the default chat model."""
     path = _resolve(name_or_path, "chat")

@@ -67,6 +67,12 @@ class MainWindow(QMainWindow):
         self._model_worker: Worker | None = None
         self._pending_model: str | None = None
         self._closing = False
+        self._catalog_choices: list[tuple[str, str]] = []
+        self._found_models: list[Path] = []
+        self._scanned = False
+        self._comparisons: list[dict[str, Any]] = []
+        self._evaluation: dict[str, Any] | None = None
+        self._measured: Any = None
         self.setWindowTitle("Crossroads — fine-tune or RAG, on your own documents")
         self.setAcceptDrops(True)
 
@@ -120,7 +126,6 @@ class MainWindow(QMainWindow):
             panel.failed.connect(self.show_problem)
         self.compare.comparison_finished.connect(self._on_comparison)
         self.evaluate.evaluation_finished.connect(self._on_evaluation)
-        self._comparisons: list[dict[str, Any]] = []
         self._build_menus()
         hints = QGuiApplication.styleHints()
         if hints is not None:
@@ -280,6 +285,10 @@ class MainWindow(QMainWindow):
             self.offline_label.setStyleSheet(f"color: {theme.css(colors.bad)}; padding: 0 8px;")
             self.offline_label.setToolTip(f"Last: {netwatch.last_attempt()}")
 
+    @property
+    def loading_model(self) -> bool:
+        return self._model_worker is not None
+
     # -- the model --------------------------------------------------------------------------------------------
 
     def load_model(self, name_or_path: str) -> None:
@@ -330,8 +339,8 @@ class MainWindow(QMainWindow):
 
         catalog = [(e.name, e.display_name) for e in load_catalog().entries("chat") if e.is_present()]
         self._catalog_choices = catalog
-        self.model_bar.set_choices(catalog, getattr(self, "_found_models", []), self.prefs.recent_models())
-        if not scan or getattr(self, "_scanned", False):
+        self.model_bar.set_choices(catalog, self._found_models, self.prefs.recent_models())
+        if not scan or self._scanned:
             return
         self._scanned = True
 
@@ -359,9 +368,6 @@ class MainWindow(QMainWindow):
     def _on_comparison(self, data: dict[str, Any]) -> None:
         self._comparisons = [*self._comparisons[-19:], data]
         self.decide.set_measured(self._measured, evaluation=self._evaluation, comparisons=self._comparisons)
-
-    _measured: Any = None
-    _evaluation: dict[str, Any] | None = None
 
     def _on_evaluation(self, evaluation: Any) -> None:
         from crossroads.decision.from_evaluation import measured_from_evaluation
@@ -398,7 +404,7 @@ class MainWindow(QMainWindow):
         """Ask the first demo question once the model is loaded and the documents are indexed."""
         if self._closing:
             return
-        if self.workspace.model is None or self.library.indexing or self._model_worker is not None:
+        if self.workspace.model is None or self.library.indexing or self.loading_model:
             QTimer.singleShot(200, self._ask_when_ready)
             return
         self.compare.next_demo_question()

@@ -64,63 +64,34 @@ _DARK = Colors(
 _state = {"theme": "system", "presentation": False}
 
 
-def _dark_palette() -> QPalette:
-    p = QPalette()
-    window, base, text = QColor("#202329"), QColor("#16181d"), QColor("#e6e8eb")
-    button, mid = QColor("#2b2f36"), QColor("#3a3f48")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#1c1f25"))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, button)
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#2b2f36"))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#8a919c"))
-        p.setColor(group, QPalette.ColorRole.Highlight, QColor("#3d6fb6"))
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.Link, QColor("#6ea8ff"))
-        p.setColor(group, QPalette.ColorRole.Mid, mid)
-        p.setColor(group, QPalette.ColorRole.Midlight, QColor("#33373f"))
-        p.setColor(group, QPalette.ColorRole.Dark, QColor("#121418"))
-        p.setColor(group, QPalette.ColorRole.Light, QColor("#40454f"))
-    disabled = QColor("#6b717c")
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Window, window)
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, QColor("#1b1d22"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, button)
-    return p
+_ROLES = QPalette.ColorRole
+_DARK_ROLES = {
+    _ROLES.Window: "#202329", _ROLES.WindowText: "#e6e8eb", _ROLES.Base: "#16181d", _ROLES.AlternateBase: "#1c1f25",
+    _ROLES.Text: "#e6e8eb", _ROLES.Button: "#2b2f36", _ROLES.ButtonText: "#e6e8eb", _ROLES.ToolTipBase: "#2b2f36",
+    _ROLES.ToolTipText: "#e6e8eb", _ROLES.PlaceholderText: "#8a919c", _ROLES.Highlight: "#3d6fb6",
+    _ROLES.HighlightedText: "#ffffff", _ROLES.Link: "#6ea8ff", _ROLES.Mid: "#3a3f48", _ROLES.Midlight: "#33373f",
+    _ROLES.Dark: "#121418", _ROLES.Light: "#40454f",
+}
+_DARK_DISABLED = {_ROLES.WindowText: "#6b717c", _ROLES.Text: "#6b717c", _ROLES.ButtonText: "#6b717c",
+                  _ROLES.Window: "#202329", _ROLES.Base: "#1b1d22", _ROLES.Button: "#2b2f36"}
+_LIGHT_ROLES = {
+    _ROLES.Window: "#f4f5f7", _ROLES.WindowText: "#1d2127", _ROLES.Base: "#ffffff", _ROLES.AlternateBase: "#f0f2f5",
+    _ROLES.Text: "#1d2127", _ROLES.Button: "#eceef1", _ROLES.ButtonText: "#1d2127", _ROLES.ToolTipBase: "#ffffff",
+    _ROLES.ToolTipText: "#1d2127", _ROLES.PlaceholderText: "#7d838c", _ROLES.Highlight: "#2f6fce",
+    _ROLES.HighlightedText: "#ffffff", _ROLES.Link: "#2463b6", _ROLES.Mid: "#c4c8ce", _ROLES.Midlight: "#e1e4e8",
+    _ROLES.Dark: "#9aa0a8", _ROLES.Light: "#ffffff",
+}
+_LIGHT_DISABLED = {_ROLES.WindowText: "#9aa0a8", _ROLES.Text: "#9aa0a8", _ROLES.ButtonText: "#9aa0a8",
+                   _ROLES.Window: "#f4f5f7", _ROLES.Base: "#f4f5f7"}
 
 
-def _light_palette() -> QPalette:
+def _palette(roles: dict[QPalette.ColorRole, str], disabled: dict[QPalette.ColorRole, str]) -> QPalette:
     p = QPalette()
-    window, base, text = QColor("#f4f5f7"), QColor("#ffffff"), QColor("#1d2127")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#f0f2f5"))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, QColor("#eceef1"))
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#7d838c"))
-        p.setColor(group, QPalette.ColorRole.Highlight, QColor("#2f6fce"))
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.Link, QColor("#2463b6"))
-        p.setColor(group, QPalette.ColorRole.Mid, QColor("#c4c8ce"))
-        p.setColor(group, QPalette.ColorRole.Midlight, QColor("#e1e4e8"))
-        p.setColor(group, QPalette.ColorRole.Dark, QColor("#9aa0a8"))
-        p.setColor(group, QPalette.ColorRole.Light, QColor("#ffffff"))
-    disabled = QColor("#9aa0a8")
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Window, window)
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, QColor("#f4f5f7"))
+    for role, colour in roles.items():
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            p.setColor(group, role, QColor(colour))
+    for role, colour in disabled.items():
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(colour))
     return p
 
 
@@ -146,7 +117,7 @@ def apply_theme(app: QApplication, theme: str = "system", presentation: bool | N
     if presentation is not None:
         _state["presentation"] = presentation
     app.setStyle("Fusion")
-    app.setPalette(_dark_palette() if is_dark() else _light_palette())
+    app.setPalette(_palette(_DARK_ROLES, _DARK_DISABLED) if is_dark() else _palette(_LIGHT_ROLES, _LIGHT_DISABLED))
     font = QFont(app.font())
     font.setPointSizeF(BASE_POINT_SIZE * (PRESENTATION_SCALE if _state["presentation"] else 1.0))
     app.setFont(font)

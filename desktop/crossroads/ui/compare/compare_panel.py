@@ -248,16 +248,15 @@ class ComparePanel(QWidget):
 
     def _show_first_citation(self, data: dict[str, Any]) -> None:
         """Open the passage the documents answer leans on, so the evidence is on screen without a click."""
-        import re
+        from crossroads.metrics import check_citations
 
         rag = next((a for a in data["answers"] if a["mode"] == "rag" and a["sources"]), None)
         if rag is None:
             return
-        cited = re.search(r"\[(\d{1,2})\]", rag["text"])
-        supported = [s.get("source") for s in rag.get("sentences", []) if s.get("source")]
-        rank = int(cited.group(1)) if cited else (supported[0] if supported else 1)
-        if not 1 <= rank <= len(rag["sources"]):
-            rank = 1
+        count = len(rag["sources"])
+        cited = [n for n in check_citations(rag["text"], count).cited if 1 <= n <= count]
+        supported = [s["source"] for s in rag.get("sentences", []) if s.get("source")]
+        rank = (cited or supported or [1])[0]
         self.sources.select(rank)
 
     def _on_failed(self, message: str) -> None:
