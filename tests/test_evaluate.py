@@ -109,9 +109,11 @@ def _answer(mode: str, metrics: dict[str, float | None], wall: float, ttft: floa
 
 def test_summary_averages_each_score_over_the_questions_that_have_it_and_takes_median_latencies() -> None:
     plain = [
-        {"exact_match": 1.0, "f1": 1.0, "contained": 1.0, "grounded_share": None, "k_precision": 0.5},
-        {"exact_match": 0.0, "f1": 0.5, "contained": 0.0, "grounded_share": 0.5, "k_precision": None},
-        {"grounded_share": 1.0, "k_precision": 0.25},  # a question without expected answers
+        {"exact_match": 1.0, "f1": 1.0, "contained": 1.0, "retrieval_hit": 1.0, "grounded_share": None,
+         "k_precision": 0.5, "words": 3.0, "abstained": 0.0},
+        {"exact_match": 0.0, "f1": 0.5, "contained": 0.0, "retrieval_hit": 0.0, "grounded_share": 0.5,
+         "k_precision": None, "words": 9.0, "abstained": 0.0},
+        {"grounded_share": 1.0, "k_precision": 0.25, "words": 4.0, "abstained": 1.0},  # no expected answers
     ]
     timings = [(1.0, 0.2, 10.0), (3.0, 0.4, 0.0), (2.0, 0.3, 20.0)]  # 0 tokens/s: no speed measured
     evaluation = Evaluation("tiny", ["plain", "rag"])
@@ -126,6 +128,9 @@ def test_summary_averages_each_score_over_the_questions_that_have_it_and_takes_m
         "contained": 0.5,
         "grounded_share": 0.75,
         "k_precision": 0.375,
+        "retrieval_hit": 0.5,
+        "abstained": 0.3333,
+        "median_words": 4.0,
         "median_wall_s": 2.0,
         "median_ttft_s": 0.3,
         "median_tokens_per_s": 15.0,

@@ -12,7 +12,9 @@ from crossroads.metrics import (
     check_citations,
     exact_match,
     groundedness,
+    is_abstention,
     normalize_answer,
+    retrieval_hit,
     split_sentences,
     token_f1,
     token_recall,
@@ -92,7 +94,8 @@ def test_an_empty_answer_has_no_sentences() -> None:
     [
         ("The Denver Broncos!", "denver broncos"),
         ("  An apple,  a day ", "apple day"),
-        ("Theatre’s «best» show", "theatres best show"),
+        ("Theatre's best (show)", "theatres best show"),
+        ("€58 – “typographic” marks stay", "€58 – “typographic” marks stay"),  # the official script strips ASCII only
         ("A", ""),
     ],
 )
@@ -123,6 +126,55 @@ def test_containment_respects_word_boundaries() -> None:
     assert answer_contained("It was Denver, Colorado.", ["Denver"]) == 1.0
     assert answer_contained("Denverton is a small town.", ["Denver"]) == 0.0
     assert answer_contained("Anything at all.", ["The"]) == 0.0  # an empty gold contains nothing
+
+
+def test_containment_ignores_a_currency_sign_written_or_left_out() -> None:
+    assert answer_contained("The plan costs €690 per machine.", ["690"]) == 1.0
+    assert answer_contained("The allowance is 58 euros a day.", ["€58"]) == 1.0
+    assert answer_contained("The allowance is €580 a day.", ["€58"]) == 0.0
+    assert exact_match("€690", ["690"]) == 0.0  # exact match keeps the official normalisation
+
+
+def test_citation_markers_do_not_change_a_score() -> None:
+    for score in (exact_match, token_f1, token_recall, answer_contained):
+        assert score("Paris [1]", ["Paris"]) == score("Paris", ["Paris"]) == 1.0
+    assert token_f1("It was Paris [1][2].", ["Paris"]) == token_f1("It was Paris.", ["Paris"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The documents do not say.",
+        "The documents do not say [1].",
+        "The context does not mention the price.",
+        "The provided sources do not specify it.",
+        "I don't know.",
+    ],
+)
+def test_an_abstention_is_recognised_and_names_no_answer(answer: str) -> None:
+    assert is_abstention(answer)
+    assert token_f1(answer, ["say"]) == 0.0  # no credit for the words of the refusal itself
+    assert answer_contained(answer, ["say"]) == 0.0
+
+
+def test_a_refusal_is_neither_supported_nor_unsupported() -> None:
+    support = groundedness("The documents do not say. No document mentions “Nimbus”.", SOURCES, "Nimbus price?")
+    assert [s.checkable for s in support.sentences] == [False, False]
+    assert support.grounded_share is None  # nothing to tint red
+
+
+def test_an_answer_that_mentions_documents_is_not_an_abstention() -> None:
+    assert not is_abstention("The documents say the allowance is €58 per day [1].")
+    assert not is_abstention("Employees get 27 days of leave; the documents do not say more.")
+
+
+def test_retrieval_hit_tells_a_search_miss_from_a_reading_miss() -> None:
+    passages = ["The Denver Broncos beat the Carolina Panthers 24–10.", "Levi's Stadium hosted it."]
+    assert retrieval_hit(passages, ["Denver Broncos"]) == 1.0
+    assert retrieval_hit(passages, ["Santa Clara"]) == 0.0
+    figures = answer_metrics("The Panthers won.", passages, "Who won Super Bowl 50?", ["Denver Broncos"])
+    assert figures["retrieval_hit"] == 1.0 and figures["contained"] == 0.0  # found, then misread
+    assert figures["words"] == 3.0 and figures["abstained"] == 0.0
 
 
 def test_gold_based_scores_need_at_least_one_gold() -> None:
@@ -237,12 +289,15 @@ def test_an_answer_without_citations_has_zero_coverage_and_no_validity_share() -
 def test_answer_metrics_is_a_flat_json_ready_dict() -> None:
     answer = "The administration fee is 40 euros [2]."
     figures = answer_metrics(answer, SOURCES, "What is the fee?")
-    assert set(figures) == {"grounded_share", "k_precision", "citation_valid_share", "citation_coverage"}
+    assert set(figures) == {
+        "grounded_share", "k_precision", "citation_valid_share", "citation_coverage", "words", "abstained"
+    }
     assert figures["grounded_share"] == 1.0 and figures["citation_valid_share"] == 1.0
 
     with_golds = answer_metrics(answer, SOURCES, "What is the fee?", golds=["40 euros"])
     assert with_golds["contained"] == 1.0 and with_golds["token_recall"] == 1.0
     assert with_golds["exact_match"] == 0.0 and 0.0 < (with_golds["f1"] or 0.0) < 1.0
+    assert with_golds["retrieval_hit"] == 1.0  # "40 euros" is in the second passage
     assert json.loads(json.dumps(with_golds)) == with_golds
 
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.store import KnowledgeBase
 
-SCORES = ("exact_match", "f1", "contained", "grounded_share", "k_precision")
+SCORES = ("exact_match", "f1", "contained", "retrieval_hit", "abstained", "grounded_share", "k_precision")
+"""Means per mode. ``retrieval_hit`` tells a search miss from a reading miss; ``abstained`` counts refusals."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Evaluation:
             walls = [a.timings.wall_s for a in answers]
             firsts = [a.timings.ttft_s for a in answers]
             speeds = [a.timings.tokens_per_s for a in answers if a.timings.tokens_per_s > 0]
+            words = [a.metrics["words"] for a in answers if a.metrics.get("words") is not None]
+            row["median_words"] = round(statistics.median(words), 1) if words else None
             row["median_wall_s"] = round(statistics.median(walls), 3) if walls else None
             row["median_ttft_s"] = round(statistics.median(firsts), 3) if firsts else None
             row["median_tokens_per_s"] = round(statistics.median(speeds), 2) if speeds else None

@@ -18,6 +18,7 @@ Definitions shared by the groundedness figures:
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ def _support(
     specific = {t for t in content if t[0].isdigit()} | _names(text)  # figures and names: what a claim hangs on
     must_appear = specific - asked
     about_known = (specific & asked) <= everywhere  # False: the answer is about something no passage mentions
-    if len(content) < 2 or not claim:
+    if len(content) < 2 or not claim or is_abstention(text):  # a refusal claims nothing about the documents
         return SentenceSupport(start, end, text, False, None, 0.0, checkable=False)
     best: tuple[bool, float, int] | None = None
     for number, vocabulary in enumerate(vocabularies, start=1):
@@ -298,19 +299,47 @@ def check_citations(answer: str, source_count: int) -> CitationCheck:
 
 # --- against expected answers (SQuAD conventions) -----------------------------------------------------
 
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
-_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_SQUAD_PUNCTUATION = frozenset(string.punctuation)
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_CURRENCY = re.compile(r"[$£€¥₹₩₽¢]")
+_ABSTAIN = re.compile(
+    r"^(?:the )?(?:documents?|sources?|context|passages?|text|information|provided \w+)(?: provided)? "
+    r"(?:does not|do not|doesn't|don't|did not) (?:say|mention|specify|state|provide|contain|include|answer)\b"
+    r"|^(?:i (?:do not|don't) know|(?:there is )?no (?:information|answer)|not (?:mentioned|stated|specified))\b"
+    r"|^no (?:document|source|passage)s? (?:mentions?|says?|covers?)\b",
+    re.IGNORECASE,
+)
 
 
 def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lowercase, drop punctuation (any script), drop a/an/the, collapse spaces."""
-    return " ".join(_ARTICLES.sub(" ", _PUNCTUATION.sub("", text.lower())).split())
+    """The official SQuAD v1.1 normalisation: lowercase, drop ASCII punctuation, drop a/an/the, collapse spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _SQUAD_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def is_abstention(answer: str) -> bool:
+    """The answer declines ("The documents do not say.", "The context does not mention …", "I don't know")."""
+    return bool(_ABSTAIN.match(strip_citations(answer).strip().strip("\"'“”")))
+
+
+def strip_citations(answer: str) -> str:
+    """The answer without its ``[n]`` markers: a citation is not part of what the answer claims."""
+    return " ".join(_CITATION.sub(" ", answer).split())
+
+
+def scorable(answer: str) -> str:
+    """What gold-based scores read: citations removed, and nothing at all when the answer declines.
+
+    "Paris [1]" must score like "Paris", and an abstention must not earn partial credit for the words of
+    "The documents do not say" (nor lose it for them: it simply names no answer).
+    """
+    return "" if is_abstention(answer) else strip_citations(answer)
 
 
 def _best(prediction: str, golds: Sequence[str], score: Callable[[list[str], list[str]], float]) -> float:
     if not golds:
         raise ValueError("at least one expected answer is needed")
-    predicted = normalize_answer(prediction).split()
+    predicted = normalize_answer(scorable(prediction)).split()
     return max(score(predicted, normalize_answer(g).split()) for g in golds)
 
 
@@ -345,16 +374,36 @@ def token_recall(prediction: str, golds: Sequence[str]) -> float:
 
 def answer_contained(prediction: str, golds: Sequence[str]) -> float:
     """1.0 when a normalised expected answer appears in the normalised prediction, on word boundaries."""
+    return _contains(scorable(prediction), golds)
+
+
+def retrieval_hit(passages: Sequence[str], golds: Sequence[str]) -> float:
+    """1.0 when an expected answer appears in one of the retrieved passages (SQuAD-normalised, whole words)."""
+    return max((_contains(p, golds) for p in passages), default=0.0)
+
+
+def _contains(text: str, golds: Sequence[str]) -> float:
+    """SQuAD-normalised, and currency signs dropped on both sides: "€690" contains "690", "58 euros" "€58"."""
     if not golds:
         raise ValueError("at least one expected answer is needed")
-    padded = f" {normalize_answer(prediction)} "
-    return float(any(g and f" {g} " in padded for g in map(normalize_answer, golds)))
+    padded = f" {_without_currency(normalize_answer(text))} "
+    wanted = (_without_currency(normalize_answer(g)) for g in golds)
+    return float(any(g and f" {g} " in padded for g in wanted))
+
+
+def _without_currency(text: str) -> str:
+    return " ".join(_CURRENCY.sub("", text).split())
 
 
 def answer_metrics(
     answer: str, sources: Sequence[str], question: str, golds: Sequence[str] | None = None
 ) -> dict[str, float | None]:
-    """All figures for one answer as a flat, JSON-ready dict; gold-based ones only when golds are given."""
+    """All figures for one answer as a flat, JSON-ready dict; gold-based ones only when golds are given.
+
+    ``retrieval_hit`` (1.0 when an expected answer appears in the retrieved passages) is a property of the
+    question's retrieval, the same for every mode: it says whether a wrong answer is a search miss or a reading
+    miss. ``words`` and ``abstained`` keep verbosity and refusals visible next to the accuracy figures.
+    """
     grounding = groundedness(answer, sources, question)
     citations = check_citations(answer, len(sources))
     figures: dict[str, float | None] = {
@@ -362,6 +411,8 @@ def answer_metrics(
         "k_precision": grounding.k_precision,
         "citation_valid_share": citations.valid_share,
         "citation_coverage": citations.coverage,
+        "words": float(len(strip_citations(answer).split())),
+        "abstained": float(is_abstention(answer)),
     }
     if golds:
         figures |= {
@@ -369,5 +420,6 @@ def answer_metrics(
             "f1": token_f1(answer, golds),
             "token_recall": token_recall(answer, golds),
             "contained": answer_contained(answer, golds),
+            "retrieval_hit": retrieval_hit(sources, golds) if sources else None,
         }
     return figures

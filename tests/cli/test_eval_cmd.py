@@ -48,7 +48,7 @@ def test_json_gives_a_summary_per_mode_and_the_result_of_each_question(
     assert data["modes"] == ["plain", "rag"] and data["model"]
     for mode in ("plain", "rag"):
         row = data["summary"][mode]
-        assert set(row) == {"questions", *SCORES, *LATENCIES}
+        assert set(row) == {"questions", *SCORES, "median_words", *LATENCIES}
         assert row["questions"] == 2
         assert all(isinstance(row[s], float) for s in ("exact_match", "f1", "contained"))
     assert [q["question"] for q in data["questions"]] == [

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         return 0
     summary = evaluation.summary()
-    columns = ("questions", *SCORES, "median_wall_s", "median_ttft_s", "median_tokens_per_s")
+    columns = ("questions", *SCORES, "median_words", "median_wall_s", "median_ttft_s", "median_tokens_per_s")
     print("mode    " + "  ".join(f"{c:>14}" for c in columns))
     for mode, row in summary.items():
         print(f"{mode:<8}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))

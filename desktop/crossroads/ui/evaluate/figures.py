@@ -43,6 +43,19 @@ F1 = Figure(
     "Long answers score lower even when they are right, so read it next to 'Contains the expected answer'.",
     "share",
 )
+FOUND = Figure(
+    "retrieval_hit", "Expected answer among the passages", "Expected answer\nin passages", "In passages",
+    "Share of questions whose expected answer appears in the passages found in your documents. When it is high "
+    "and 'Contains the expected answer' is low, the search worked and the model misread the passages; when it is "
+    "low, the search missed. The same for every mode: all are checked against the same passages.",
+    "share",
+)
+WORDS = Figure(
+    "median_words", "Median answer length", "Median\nwords", "Words",
+    "Half of the answers were shorter than this many words. Longer answers contain the expected words more "
+    "often by chance, so read accuracy next to length.",
+    "count",
+)
 GROUNDED = Figure(
     "grounded_share", "Backed by your documents", "Backed by\ndocuments", "Backed by documents",
     "Share of answer sentences whose words, and every number, appear in one passage found in your documents. "
@@ -62,6 +75,6 @@ TTFT = Figure(
     "seconds",
 )
 
-SUMMARY_FIGURES = (QUESTIONS, CONTAINED, F1, GROUNDED, WALL, TTFT)
+SUMMARY_FIGURES = (QUESTIONS, CONTAINED, F1, FOUND, GROUNDED, WORDS, WALL, TTFT)
 SHARE_FIGURES = (CONTAINED, F1, GROUNDED)
 LATENCY_FIGURES = (WALL, TTFT)
