@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint bench package clean
+.PHONY: setup models run test lint bench eval package clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,11 @@ lint: $(STAMP)
 
 bench: $(MODELS)
 	$(BIN)/python bench/run_all.py
+
+# Answer quality: our pipeline next to a naive RAG pipeline on SQuAD (all 810 questions), the demo set and the
+# Python tutorial, same model. EVAL_ARGS="--sample 60" for a quick run, "--model PATH.gguf" for another model.
+eval: $(MODELS)
+	$(BIN)/python bench/eval_quality.py $(EVAL_ARGS)
 
 # A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
 # `crossroads models pull --all` fetches and verifies them).

@@ -1,0 +1,386 @@
+"""Answer quality, measured fairly: Crossroads' pipeline next to a naive RAG pipeline, same model, same questions.
+
+``make eval`` (this script) builds a knowledge base per question set, then answers every question twice per
+question, interleaved so the machine's noise falls on both alike:
+
+- **ours**: ``crossroads.compare`` exactly as the app and the CLI run it, "Model only" and "Model + your
+  documents" side by side in one batch;
+- **naive**: the pipeline anyone writes in an afternoon, implemented here: the same loaders' text cut into
+  1000-character windows overlapping by 200, the same MiniLM embedder, exact FAISS inner-product top 3, one user
+  message "Context / Question / Answer:" through the same llama.cpp model with the same sampling settings.
+
+One line per set, pipeline and mode::
+
+    EVAL <set> <pipeline> <mode> n=<n> contained=<x> f1=<x> hit=<x> median_words=<n> median_ttft_s=<x> ...
+
+``contained``: a gold answer appears in the answer (official SQuAD normalisation, citations removed, an
+abstention counts as no answer); ``hit``: a gold answer appears in the passages the model was given, so a miss
+is a search miss or a reading miss; ``median_words`` guards against rewarding verbosity. Sets with questions the
+documents do not answer also print ``declined_unanswerable`` (said so, instead of inventing) and
+``abstained_answerable`` (a false "not in the documents").
+
+Sets: ``squad`` (SQuAD v1.1 "Super Bowl 50", 810 questions, in ``bench/data``), ``demo`` (the app's 18 demo
+questions), ``pytutorial`` (the Python 3.11 tutorial, 17 HTML pages from Debian's ``python3.11-doc`` package,
+fetched by ``apt-get download`` into the work folder, with 34 questions written and checked by hand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench" / "data"
+SETS = ("squad", "demo", "pytutorial")
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    answers: tuple[str, ...]
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    name: str
+    files: list[Path]
+    items: list[Item]
+
+
+# -- question sets ---------------------------------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _items(records: list[dict[str, Any]]) -> list[Item]:
+    return [
+        Item(r["question"], tuple(r.get("answers") or ()), bool(r.get("in_documents", bool(r.get("answers")))))
+        for r in records
+    ]
+
+
+def squad_set(sample: int | None, seed: int) -> QuestionSet:
+    folder = DATA / "squad-superbowl50"
+    items = _items(_read_jsonl(folder / "qa.jsonl"))
+    if sample and sample < len(items):
+        items = random.Random(seed).sample(items, sample)
+    return QuestionSet("squad", [folder / "super_bowl_50.md"], items)
+
+
+def demo_set() -> QuestionSet:
+    folder = REPO / "assets" / "demo"
+    documents = sorted((folder / "documents").iterdir())
+    return QuestionSet("demo", documents, _items(_read_jsonl(folder / "questions.jsonl")))
+
+
+def pytutorial_set(work: Path) -> QuestionSet:
+    """The tutorial's HTML pages, fetched once from Debian's archive by apt-get (a package registry)."""
+    pages = work / "python3.11-doc" / "tutorial"
+    if not pages.is_dir():
+        _fetch_python_doc(work / "python3.11-doc")
+    questions = _items(_read_jsonl(DATA / "python-tutorial" / "questions.jsonl"))
+    return QuestionSet("pytutorial", sorted(pages.glob("*.html")), questions)
+
+
+def _fetch_python_doc(target: Path) -> None:
+    if shutil.which("apt-get") is None:
+        raise SystemExit("the pytutorial set needs apt-get (Debian or Ubuntu) to fetch python3.11-doc")
+    download = target.parent / "deb"
+    download.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "download", "python3.11-doc"], cwd=download, check=True)
+    deb = next(download.glob("python3.11-doc_*.deb"))
+    staging = target.parent / "unpacked"
+    _extract_deb(deb, staging, member_prefix="./usr/share/doc/python3.11/html/tutorial/")
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    (staging / "usr/share/doc/python3.11/html/tutorial").rename(target / "tutorial")
+    shutil.rmtree(staging, ignore_errors=True)
+    (target / "VERSION").write_text(deb.name + "\n", encoding="utf-8")
+
+
+def _extract_deb(deb: Path, out: Path, member_prefix: str) -> None:
+    """A .deb is an ar archive holding data.tar.*; read it with the standard library (no dpkg needed)."""
+    import io
+
+    raw = deb.read_bytes()
+    if not raw.startswith(b"!<arch>\n"):
+        raise SystemExit(f"{deb.name} is not a Debian package")
+    position = 8
+    while position < len(raw):
+        header = raw[position : position + 60]
+        name = header[:16].decode().strip().rstrip("/")
+        size = int(header[48:58].decode().strip())
+        body = raw[position + 60 : position + 60 + size]
+        position += 60 + size + (size % 2)
+        if name.startswith("data.tar"):
+            with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+                members = [m for m in archive.getmembers() if m.name.startswith(member_prefix) and m.isfile()]
+                archive.extractall(out, members=members, filter="data")
+            return
+    raise SystemExit(f"{deb.name} holds no data archive")
+
+
+# -- the two pipelines ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One answer of one pipeline and mode to one question."""
+
+    text: str
+    passages: list[str]
+    ttft_s: float
+    wall_s: float
+    prompt_tokens: int
+
+
+class OursPipeline:
+    """Crossroads as shipped: the knowledge base, retrieval, prompts and batch of ``crossroads.compare``."""
+
+    def __init__(
+        self, qset: QuestionSet, work: Path, engine: Any, embedder: Any, top_k: int, modes: Sequence[str]
+    ) -> None:
+        from crossroads.config import Settings
+        from crossroads.store import KnowledgeBase
+
+        settings = Settings()
+        self.kb = KnowledgeBase.open(work / f"kb-{qset.name}", create=True)
+        summary = self.kb.add_paths(qset.files, embedder, settings.chunk_tokens, settings.chunk_overlap)
+        failed = [d for d in self.kb.documents() if d.state != "indexed"]
+        if failed:
+            raise SystemExit(f"{qset.name}: {len(failed)} documents failed to index: {failed[0].error}")
+        self.engine, self.embedder, self.top_k, self.modes = engine, embedder, top_k, tuple(modes)
+        print(f"# {qset.name}: ours indexed {self.kb.chunk_count()} passages ({summary})", file=sys.stderr)
+
+    def answer(self, item: Item, params: Any) -> dict[str, Outcome]:
+        from crossroads.compare import run_comparison
+
+        comparison = run_comparison(item.question, self.engine, self.modes, kb=self.kb, embedder=self.embedder,
+                                    top_k=self.top_k, params=params)
+        passages = [s.text for s in next(a for a in comparison.answers if a.mode == "rag").sources]
+        return {
+            a.mode: Outcome(a.text, passages, a.timings.ttft_s, a.timings.wall_s, a.timings.prompt_tokens)
+            for a in comparison.answers
+        }
+
+    def close(self) -> None:
+        self.kb.close()
+
+
+def char_windows(text: str, size: int = 1000, overlap: int = 200) -> list[str]:
+    """Fixed windows of ``size`` characters stepping by ``size - overlap``, ends moved back to white space."""
+    windows = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start + size // 2, end)
+            end = space if space > 0 else end
+        piece = text[start:end].strip()
+        if piece:
+            windows.append(piece)
+        if end >= len(text):
+            break
+        start = max(end - overlap, start + 1)
+    return windows
+
+
+class NaivePipeline:
+    """The baseline: character windows, MiniLM, FAISS flat top 3, "Context / Question / Answer:"."""
+
+    modes = ("rag",)
+    top_k = 3
+
+    def __init__(self, qset: QuestionSet, engine: Any, embedding_model: Path) -> None:
+        import faiss
+        from sentence_transformers import SentenceTransformer
+
+        from crossroads.ingest import load_document
+
+        self.windows = [w for f in qset.files for w in char_windows(load_document(f).text)]
+        self.model = SentenceTransformer(str(embedding_model), device="cpu")
+        vectors = self.model.encode(self.windows, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        self.index = faiss.IndexFlatIP(vectors.shape[1])
+        self.index.add(vectors.astype("float32"))
+        self.engine = engine
+        print(f"# {qset.name}: naive indexed {len(self.windows)} windows", file=sys.stderr)
+
+    def answer(self, item: Item, params: Any) -> dict[str, Outcome]:
+        from crossroads.engine.chat_template import Message
+        from crossroads.engine.events import SequenceDone
+
+        began = time.perf_counter()
+        query = self.model.encode([item.question], normalize_embeddings=True, convert_to_numpy=True)
+        _, ids = self.index.search(query.astype("float32"), self.top_k)
+        passages = [self.windows[i] for i in ids[0] if i >= 0]
+        context = "\n\n".join(passages)
+        prompt = [Message("user", f"Context:\n{context}\n\nQuestion: {item.question}\nAnswer:")]
+        search_s = time.perf_counter() - began
+        done = next(e for e in self.engine.generate([prompt], params) if isinstance(e, SequenceDone))
+        t = done.timings
+        return {"rag": Outcome(done.text.strip(), passages, search_s + t.ttft_s, search_s + t.wall_s, t.prompt_tokens)}
+
+    def close(self) -> None:
+        pass
+
+
+# -- scoring ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, item: Item, outcome: Outcome) -> dict[str, Any]:
+        from crossroads.metrics import answer_contained, is_abstention, retrieval_hit, strip_citations, token_f1
+
+        row: dict[str, Any] = {
+            "question": item.question,
+            "gold": list(item.answers),
+            "answerable": item.answerable,
+            "answer": outcome.text,
+            "words": len(strip_citations(outcome.text).split()),
+            "abstained": is_abstention(outcome.text),
+            "ttft_s": round(outcome.ttft_s, 3),
+            "wall_s": round(outcome.wall_s, 3),
+            "prompt_tokens": outcome.prompt_tokens,
+            "passages": outcome.passages,
+        }
+        if item.answers:
+            row["contained"] = answer_contained(outcome.text, item.answers)
+            row["f1"] = token_f1(outcome.text, item.answers)
+            row["hit"] = retrieval_hit(outcome.passages, item.answers) if outcome.passages else None
+        self.rows.append(row)
+        return row
+
+    def line(self, set_name: str, pipeline: str, mode: str) -> str:
+        scored = [r for r in self.rows if "contained" in r]
+        hits = [r["hit"] for r in scored if r.get("hit") is not None]
+        parts = [
+            f"EVAL {set_name} {pipeline} {mode}",
+            f"n={len(scored)}",
+            f"contained={_mean([r['contained'] for r in scored])}",
+            f"f1={_mean([r['f1'] for r in scored])}",
+            f"hit={_mean(hits)}",
+            f"median_words={statistics.median(r['words'] for r in self.rows):g}" if self.rows else "median_words=-",
+            f"median_ttft_s={statistics.median(r['ttft_s'] for r in self.rows):.2f}" if self.rows else "",
+        ]
+        unanswerable = [r for r in self.rows if not r["answerable"]]
+        if unanswerable:
+            answerable = [r for r in self.rows if r["answerable"]]
+            declined = sum(r["abstained"] for r in unanswerable)
+            parts.append(f"declined_unanswerable={declined}/{len(unanswerable)}")
+            parts.append(f"contained_answerable={sum(r.get('contained', 0) for r in answerable):g}/{len(answerable)}")
+        parts.append(f"abstained_answerable={_mean([float(r['abstained']) for r in scored])}")
+        return " ".join(p for p in parts if p)
+
+
+def _mean(values: Sequence[float]) -> str:
+    return f"{statistics.fmean(values):.3f}" if values else "-"
+
+
+# -- the run ---------------------------------------------------------------------------------------------------
+
+
+def run_set(qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: Any, work: Path) -> dict[str, Any]:
+    from crossroads.engine.events import SamplingParams
+
+    params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0, seed=args.seed)
+    pipelines: dict[str, Any] = {}
+    if "ours" in args.pipelines:
+        pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes)
+    if "naive" in args.pipelines:
+        pipelines["naive"] = NaivePipeline(qset, engine, embedder.model_path)
+    tallies = {(p, m): Tally() for p, pipe in pipelines.items() for m in pipe.modes}
+    order = list(pipelines)
+    began = time.perf_counter()
+    try:
+        for number, item in enumerate(qset.items, start=1):
+            # Alternate which pipeline goes first, so neither always meets a warm (or a cold) cache.
+            for name in order if number % 2 else reversed(order):
+                for mode, outcome in pipelines[name].answer(item, params).items():
+                    row = tallies[(name, mode)].add(item, outcome)
+                    if args.verbose:
+                        mark = {1.0: "ok", 0.0: "--"}.get(row.get("contained", -1), "  ")
+                        print(f"  [{number}] {name}/{mode} {mark} {outcome.text[:90]!r}", file=sys.stderr)
+            if number % 10 == 0 or number == len(qset.items):
+                elapsed = time.perf_counter() - began
+                print(f"# {qset.name}: {number}/{len(qset.items)} questions, {elapsed:.0f} s", file=sys.stderr)
+    finally:
+        for pipe in pipelines.values():
+            pipe.close()
+    for (pipeline, mode), tally in tallies.items():
+        print(tally.line(qset.name, pipeline, mode), flush=True)
+    return {f"{p}/{m}": t.rows for (p, m), t in tallies.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of: {', '.join(SETS)}")
+    parser.add_argument("--sample", type=int, help="only N SQuAD questions (a fixed random sample; default: all 810)")
+    parser.add_argument("--limit", type=int, help="only the first N questions of every set")
+    parser.add_argument("--pipelines", default="ours,naive")
+    parser.add_argument("--modes", default="plain,rag", help="our pipeline's modes (the app answers both)")
+    parser.add_argument("--model", help="catalog name or .gguf path (default: the catalog's default chat model)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--top-k", type=int, help="passages for our pipeline (default: the app's setting)")
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--work", type=Path, default=REPO / ".eval-cache", help="knowledge bases and fetched corpora")
+    parser.add_argument("--out", type=Path, help="write every answer and score as JSON here")
+    parser.add_argument("--verbose", action="store_true", help="print every answer")
+    args = parser.parse_args(argv)
+
+    from crossroads.config import Settings
+    from crossroads.embedding import Embedder
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.models.catalog import display_name_for, resolve_chat_model, resolve_embedding_model
+
+    args.top_k = args.top_k or Settings().top_k
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    args.pipelines = [p.strip() for p in args.pipelines.split(",") if p.strip()]
+    names = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = set(names) - set(SETS)
+    if unknown:
+        parser.error(f"unknown set(s): {', '.join(sorted(unknown))}")
+    args.work.mkdir(parents=True, exist_ok=True)
+    builders: dict[str, Callable[[], QuestionSet]] = {
+        "squad": lambda: squad_set(args.sample, args.seed),
+        "demo": demo_set,
+        "pytutorial": lambda: pytutorial_set(args.work),
+    }
+    model = resolve_chat_model(args.model)
+    engine = LlamaEngine(model, context_size=Settings().context_size, threads=args.threads, max_sequences=2,
+                         display_name=display_name_for(model))
+    embedder = Embedder(resolve_embedding_model(None))
+    print(f"# model {engine.name}, {args.threads} threads, ours top-{args.top_k}", file=sys.stderr)
+    results: dict[str, Any] = {"model": engine.name, "threads": args.threads, "sets": {}}
+    try:
+        for name in names:
+            qset = builders[name]()
+            if args.limit:
+                qset = QuestionSet(qset.name, qset.files, qset.items[: args.limit])
+            results["sets"][name] = run_set(qset, args, engine, embedder, args.work)
+    finally:
+        engine.close()
+    if args.out:
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
