@@ -196,3 +196,25 @@ def test_cancelling_mid_stream_finishes_both_answers_as_cancelled(engine, kb, em
     again = run_comparison("Where do staff park?", engine, kb=kb, embedder=embedder,
                            params=SamplingParams(max_tokens=8))
     assert {a.finish_reason for a in again.answers} <= {"stop", "length"}
+
+
+def test_a_question_about_a_name_no_document_mentions_is_declined_at_once_without_the_model(
+    engine, kb, embedder
+) -> None:
+    events = run("What is the travel allowance for trips to Vorlund?", engine, kb, embedder)
+    answers = {e.answer.mode: e.answer for e in events if isinstance(e, ModeDone)}
+    rag, plain = answers["rag"], answers["plain"]
+    assert rag.text == "The documents do not say. No document mentions “Vorlund”."
+    assert rag.finish_reason == "not_in_documents" and rag.timings.completion_tokens == 0
+    assert rag.metrics["abstained"] == 1.0
+    assert rag.sources and "73 florins" in rag.sources[0].text  # the nearest passages are still shown
+    streamed = [e for e in events if isinstance(e, ModeToken)]
+    assert streamed[0].mode == "rag" and streamed[0].text == rag.text  # before the model-only column's first word
+    assert plain.timings.completion_tokens > 0
+
+
+def test_a_known_name_goes_to_the_model_with_the_passage_and_its_origin(engine, kb, embedder) -> None:
+    events = run("What is the travel allowance for trips to Quellstadt?", engine, kb, embedder)
+    rag = next(e.answer for e in events if isinstance(e, ModeDone) and e.answer.mode == "rag")
+    assert rag.finish_reason in {"stop", "length"} and rag.timings.completion_tokens > 0
+    assert rag.sources[0].origin() == "policy › Travel policy"

@@ -57,6 +57,11 @@ class Source:
         where = f"page {self.page}" if self.page is not None else (self.heading or "")
         return f"{self.document}, {where}" if where else self.document
 
+    def origin(self) -> str:
+        """Document and heading, as the model reads them before the passage."""
+        heading = (self.heading or "").strip()
+        return f"{self.document} › {heading}" if heading and heading != self.document else self.document
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rank": self.rank,
@@ -206,16 +211,24 @@ def compare(
     sources: list[Source] = []
     dropped = 0
     built: dict[str, BuiltPrompt] = {}
+    missing: list[str] = []
+    retrieval_s = 0.0
     if kb is not None and embedder is not None and (needs_documents or kb.chunk_count()):
+        from crossroads.answerability import missing_terms
         from crossroads.retrieval import retrieve
 
         began = time.perf_counter()
         hits = retrieve(kb, embedder, question, top_k=top_k)
+        if needs_documents:
+            missing = missing_terms(question, kb.mentions)
         retrieval_s = time.perf_counter() - began
         candidates = _sources_from_hits(hits)
         budget = engine.context_size - params.max_tokens
         rag = rag_prompt(
-            question, [SourceText(s.rank, s.label(), s.text) for s in candidates], engine.count_tokens, budget
+            question,
+            [SourceText(s.rank, s.label(), s.text, s.origin()) for s in candidates],
+            engine.count_tokens,
+            budget,
         )
         sources = candidates[: len(rag.sources)]
         if rag.truncated and sources:
@@ -227,10 +240,22 @@ def compare(
     built["plain"] = plain_prompt(question)
 
     cancel.raise_if_cancelled()
-    prompts = [built[m].messages for m in modes]
     source_texts = [s.text for s in sources]
+    generated = list(modes)
+    if missing:  # the documents cannot hold the answer: say so at once, naming what no document mentions
+        from crossroads.answerability import not_in_documents_answer
+
+        text = not_in_documents_answer(missing)
+        for mode in [m for m in modes if MODES[m].uses_documents]:
+            generated.remove(mode)
+            done = SequenceDone(-1, text, "not_in_documents", Timings(0, 0, 0, retrieval_s, retrieval_s, 0.0))
+            yield ModeToken(mode, text)
+            yield ModeDone(_answer(mode, done, sources, source_texts, question, golds))
+    if not generated:
+        return
+    prompts = [built[m].messages for m in generated]
     for event in engine.generate(prompts, params, cancel):
-        mode = modes[event.seq]
+        mode = generated[event.seq]
         if isinstance(event, TokenText):
             if event.text:
                 yield ModeToken(mode, event.text)

@@ -82,6 +82,24 @@ def test_asking_fills_both_columns_marks_sentences_and_lists_sources(qtbot, make
     assert window.offline_label.text().startswith("● Offline"), "indexing and answering attempted no connection"
 
 
+def test_a_question_about_a_name_no_document_mentions_is_answered_at_once_and_says_why(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    window = make_window()
+    open_kb(qtbot, window, "acme")
+    index(qtbot, window, [client_folder(tmp_path)])
+    compare = window.compare
+    with qtbot.waitSignal(compare.comparison_finished, timeout=WAIT_MS) as finished:
+        compare.question.setPlainText("What laptop does a Quorvex engineer receive?")
+        qtbot.keyClick(compare.question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    rag = next(a for a in finished.args[0]["answers"] if a["mode"] == "rag")
+    assert rag["text"] == "The documents do not say. No document mentions “Quorvex”."
+    pane = compare.panes["rag"]
+    assert pane.plain_text().strip() == rag["text"]
+    assert "not asked" in pane.note.text() and "mentions" in pane.note.text()
+    assert compare.sources.tree.topLevelItemCount() >= 1  # what was nearest is still there to read
+
+
 def test_both_columns_fill_during_one_request(qtbot, make_window, tmp_path: Path) -> None:
     from crossroads.config import Settings
 

@@ -53,6 +53,13 @@ def fts_query(question: str | list[str]) -> str | None:
     return " OR ".join(f'"{term}"' for term in terms) if terms else None
 
 
+def fts_phrase(text: str) -> str | None:
+    """A MATCH expression for the words of ``text`` in this order (a phrase), or None when it has no word."""
+    words = [w.strip("_") for w in _WORD.findall(text.casefold())]
+    words = [w for w in words if w]
+    return '"' + " ".join(words) + '"' if words else None
+
+
 def drop_ubiquitous(conn: sqlite3.Connection, terms: list[str], total: int) -> list[str]:
     """Terms found in at most half the chunks. BM25 gives the others an idf of zero (FTS5 clamps it to 1e-6),
     so dropping them leaves the ranking as it was, while sparing the scoring of every chunk they match: a

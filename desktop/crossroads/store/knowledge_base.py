@@ -24,7 +24,7 @@ import numpy as np
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.errors import KnowledgeBaseError
 from crossroads.store import schema
-from crossroads.store.keyword import drop_ubiquitous, fts_query, query_terms
+from crossroads.store.keyword import drop_ubiquitous, fts_phrase, fts_query, query_terms
 from crossroads.store.mirror import VectorMirror
 from crossroads.store.records import ChunkRecord, DocumentRecord, IndexEvent, IndexSummary
 from crossroads.store.schema import get_meta, set_meta, transaction
@@ -189,6 +189,19 @@ class KnowledgeBase:
                 (match, k),
             ).fetchall()
         return [(int(rowid), -float(rank)) for rowid, rank in rows]
+
+    def mentions(self, terms: Iterable[str]) -> set[str]:
+        """The terms (words or short phrases) that appear somewhere in the knowledge base: any passage's text,
+        heading or document title, with the keyword index's own folding (case, accents, English endings)."""
+        found: set[str] = set()
+        with self._sql():
+            for term in terms:
+                match = fts_phrase(term)
+                if match and self._conn.execute(
+                    "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (match,)
+                ).fetchone():
+                    found.add(term)
+        return found
 
     # -- changes ------------------------------------------------------------------------------------------
 

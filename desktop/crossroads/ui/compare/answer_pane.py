@@ -150,6 +150,9 @@ class AnswerPane(QFrame):
             "length": "Cut off at the maximum answer length (Settings → Max tokens).",
             "context": "Stopped: the model's context is full.",
             "cancelled": "Stopped.",
+            "not_in_documents": (
+                "The model was not asked: no document in this knowledge base mentions what the question names."
+            ),
         }
         self.note.setText(notes.get(answer.get("finish_reason", ""), ""))
 
