@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint bench package clean
+.PHONY: setup models run test lint bench reliability package clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,10 @@ lint: $(STAMP)
 
 bench: $(MODELS)
 	$(BIN)/python bench/run_all.py
+
+# Fault injection (kills, full disk, two processes, old formats) and fuzzing, bounded to under 15 minutes.
+reliability: $(MODELS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "reliability or fuzz" tests/reliability -q
 
 # A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
 # `crossroads models pull --all` fetches and verifies them).
