@@ -32,4 +32,5 @@ def reach(point: str) -> None:
         return
     _counts[point] = _counts.get(point, 0) + 1
     if _counts[point] == int(count or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+        # SIGKILL where it exists; on Windows os.kill with any other signal is TerminateProcess, as abrupt.
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
