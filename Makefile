@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint bench eval package clean
+.PHONY: setup models run test lint bench eval reliability package clean
 
 setup: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: $(MODELS)
 # Python tutorial, same model. EVAL_ARGS="--sample 60" for a quick run, "--model PATH.gguf" for another model.
 eval: $(MODELS)
 	$(BIN)/python bench/eval_quality.py $(EVAL_ARGS)
+
+# Fault injection (kills, full disk, two processes, old formats) and fuzzing, bounded to under 15 minutes.
+reliability: $(MODELS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "reliability or fuzz" tests/reliability -q
 
 # A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
 # `crossroads models pull --all` fetches and verifies them).

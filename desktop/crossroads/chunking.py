@@ -30,6 +30,7 @@ _ABBREVIATION = re.compile(
 )
 _WORD = re.compile(r"\S+")
 MIN_CHUNK_TOKENS = 8
+CHUNKER_VERSION = 1  # bump whenever chunks come out differently: documents chunked by another version are re-read
 TABULAR_KINDS = frozenset({"xlsx", "csv"})
 
 

@@ -51,3 +51,23 @@ def test_rename_then_delete_needs_confirmation(acme: Path, capsys: pytest.Captur
 def test_showing_a_knowledge_base_that_does_not_exist_is_a_plain_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kb", "show", "ghost"]) == 2
     assert "no knowledge base" in capsys.readouterr().err
+
+
+def test_check_finds_drift_and_repair_mends_it(acme: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    from crossroads.config import kbs_dir
+    from crossroads.store.knowledge_base import DB_NAME
+
+    assert main(["kb", "check", "acme"]) == 0
+    assert "is sound" in capsys.readouterr().err
+    conn = sqlite3.connect(kbs_dir() / "acme" / DB_NAME)
+    conn.execute("DELETE FROM chunks_fts")  # as if the keyword index had been lost
+    conn.commit()
+    conn.close()
+    assert main(["kb", "check", "acme"]) == 1
+    err = capsys.readouterr().err
+    assert "1 passages are missing from the keyword index" in err and "--repair" in err
+    assert main(["kb", "check", "acme", "--repair"]) == 0
+    assert "sound again" in capsys.readouterr().err
+    assert main(["kb", "check", "acme"]) == 0

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.models.catalog import resolve_embedding_model
     from crossroads.retrieval import embedder_for
     from crossroads.store import KnowledgeBase, resolve_kb_path
-    from crossroads.store.indexer import check_chunks_fit
+    from crossroads.store.indexer import check_chunks_fit, reread_line
     from crossroads.store.knowledge_base import DB_NAME
 
     check_chunk_settings(args.chunk_tokens, args.chunk_overlap)
@@ -85,13 +85,14 @@ def run(args: argparse.Namespace) -> int:
             f"Done in {summary.seconds:.1f} s: {summary.indexed} indexed ({summary.chunks_added} chunks), "
             f"{summary.skipped} unchanged, {summary.failed} failed"
             + (f", {summary.removed} removed" if summary.removed else "")
+            + (f" ({reread_line(summary.reread)})" if summary.reread else "")
             + f". “{name}” now holds {_count(documents, 'document')}, {_count(chunks, 'chunk')}."
         )
     if args.json:
         print(json.dumps({
             "kb": name, "path": str(path), "embedding_model": embedder.name,
             "indexed": summary.indexed, "skipped": summary.skipped, "failed": summary.failed,
-            "removed": summary.removed, "chunks_added": summary.chunks_added,
+            "removed": summary.removed, "reread": summary.reread, "chunks_added": summary.chunks_added,
             "seconds": round(summary.seconds, 3), "parse_seconds": round(summary.parse_seconds, 3),
             "embed_seconds": round(summary.embed_seconds, 3), "store_seconds": round(summary.store_seconds, 3),
             "documents": documents, "chunks": chunks, "files": files,
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 def _report(event: Any, files: list[dict[str, Any]]) -> None:
     path = str(event.path) if event.path else ""
     if event.kind == "indexed":
-        say(f"indexed  {path} ({event.chunks} chunks)")
+        say(f"indexed  {path} ({event.message})")
         files.append({"path": path, "status": "indexed", "chunks": event.chunks, "message": ""})
     elif event.kind == "skipped":
         say(f"skipped  {path} (unchanged)")

@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("paths", nargs="+", metavar="PATH", help="document paths as `kb show` lists them")
     p.set_defaults(handler=_remove_doc)
 
+    p = sub.add_parser("check", help="check that a knowledge base agrees with itself, and mend it if asked")
+    p.add_argument("kb", metavar="KB", help="name or folder")
+    p.add_argument("--repair", action="store_true", help="rebuild what disagrees from the stored passages")
+    p.set_defaults(handler=_check)
+
     p = sub.add_parser("rename", help="rename a named knowledge base")
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
@@ -94,6 +99,22 @@ def _remove_doc(args: argparse.Namespace) -> int:
                 say(f"not found {path}: it is not in “{kb.name}”")
                 missing += 1
     return 1 if missing == len(args.paths) else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from crossroads.store import KnowledgeBase, resolve_kb_path
+
+    with KnowledgeBase.open(resolve_kb_path(args.kb)) as kb:
+        problems = kb.repair() if args.repair else kb.check()
+        for problem in problems:
+            say(f"{'repaired' if args.repair else 'problem '} {problem}")
+        if not problems:
+            say(f"“{kb.name}” is sound: documents, passages, keyword index and vectors agree.")
+        elif args.repair:
+            say(f"“{kb.name}” is sound again.")
+        else:
+            say(f"Run `crossroads kb check {args.kb} --repair` to mend it from the stored passages.")
+    return 1 if problems and not args.repair else 0
 
 
 def _rename(args: argparse.Namespace) -> int:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crossroads import chunking, faults
 from crossroads.cancel import CancelToken
 from crossroads.chunking import Chunk, check_chunk_settings, chunk_document
 from crossroads.errors import CrossroadsError, InputError
 from crossroads.store.knowledge_base import path_key
-from crossroads.store.records import IndexEvent, IndexSummary
+from crossroads.store.records import REREAD_NOTE, IndexEvent, IndexSummary
 from crossroads.store.writes import FileFacts
 
 if TYPE_CHECKING:
@@ -39,12 +40,14 @@ class _Ready:
     key: str
     facts: FileFacts
     chunks: list[Chunk]
+    reread: bool = False  # unchanged, but chunked by an older Crossroads
 
 
 @dataclass
 class _Tally:
     indexed: int = 0
     skipped: int = 0
+    reread: int = 0
     failed: int = 0
     removed: int = 0
     chunks: int = 0
@@ -110,7 +113,7 @@ class Indexer:
         summary = IndexSummary(
             indexed=t.indexed, skipped=t.skipped, failed=t.failed, removed=t.removed, chunks_added=t.chunks,
             seconds=time.perf_counter() - started, parse_seconds=t.parse, embed_seconds=t.embed,
-            store_seconds=t.store, failures=dict(t.failures),
+            store_seconds=t.store, failures=dict(t.failures), reread=t.reread,
         )
         self._emit("done", None, _summary_line(summary), chunks=t.chunks)
         return summary
@@ -146,13 +149,15 @@ class Indexer:
         try:
             stat = path.stat()
             facts = FileFacts(path.name, _sha256(path), stat.st_size, stat.st_mtime, self.chunk_tokens,
-                              self.chunk_overlap)
+                              self.chunk_overlap, chunker_version=chunking.CHUNKER_VERSION)
         except OSError as exc:
             self._fail(path, f"“{path.name}” could not be read: {exc.strerror or exc}.")
             self._progress()
             return
         existing = self.kb._existing(key)
-        if existing == (facts.sha256, "indexed", self.chunk_tokens, self.chunk_overlap):
+        same = (facts.sha256, "indexed", self.chunk_tokens, self.chunk_overlap)
+        reread = existing is not None and existing[:4] == same
+        if reread and existing[4] == facts.chunker_version:
             self._tally.skipped += 1
             self._tally.parse += time.perf_counter() - began
             self._emit("skipped", path, "unchanged")
@@ -173,10 +178,11 @@ class Indexer:
         facts.warnings = list(doc.warnings)
         chunks = chunk_document(doc, self.embedder.count_tokens, self.chunk_tokens, self.chunk_overlap)
         self._tally.parse += time.perf_counter() - began
+        faults.reach("parse")
         if not chunks:
             self._record_failure(path, key, facts, "The file contains no text to index.")
             return
-        self._pending.append(_Ready(path, key, facts, chunks))
+        self._pending.append(_Ready(path, key, facts, chunks, reread))
 
     def _flush(self) -> None:
         if not self._pending:
@@ -189,7 +195,7 @@ class Indexer:
         vectors = self.embedder.encode(
             texts,
             cancel=self.cancel,
-            on_progress=lambda done, total: self._emit("embedding", None, message, done=done, total=total),
+            on_progress=lambda done, total: self._embedded(message, done, total),
         )
         self._tally.embed += time.perf_counter() - began
         began = time.perf_counter()
@@ -200,12 +206,18 @@ class Indexer:
             self.kb._store_document(item.key, item.facts, item.chunks, part, None)
             self._tally.indexed += 1
             self._tally.chunks += len(item.chunks)
-            self._emit("indexed", item.path, f"{len(item.chunks)} chunks", chunks=len(item.chunks))
+            self._tally.reread += item.reread
+            note = f", {REREAD_NOTE}" if item.reread else ""
+            self._emit("indexed", item.path, f"{len(item.chunks)} chunks{note}", chunks=len(item.chunks))
             self._progress()
         if time.monotonic() - self._last_save >= SAVE_INTERVAL_SECONDS:
             self.kb.save_vectors()
             self._last_save = time.monotonic()
         self._tally.store += time.perf_counter() - began
+
+    def _embedded(self, message: str, done: int, total: int) -> None:
+        faults.reach("embed")
+        self._emit("embedding", None, message, done=done, total=total)
 
     def _record_failure(self, path: Path, key: str, facts: FileFacts, reason: str) -> None:
         """A failed file is stored as failed (replacing any older chunks of it) so the library shows why."""
@@ -241,5 +253,12 @@ def _summary_line(s: IndexSummary) -> str:
     parts = [f"{s.indexed} indexed ({s.chunks_added} chunks)", f"{s.skipped} unchanged", f"{s.failed} failed"]
     if s.removed:
         parts.append(f"{s.removed} removed")
+    if s.reread:
+        parts.append(reread_line(s.reread))
     return ", ".join(parts) + f" in {s.seconds:.1f} s"
 
+
+
+def reread_line(count: int) -> str:
+    """Why unchanged files took time: said once per run, so a user is not surprised by a slow re-index."""
+    return f"{count} {'document' if count == 1 else 'documents'} re-read because Crossroads reads them better now"

@@ -6,13 +6,16 @@ generation differs, or that is missing or damaged, is rebuilt from the vectors k
 moment leaves SQLite consistent (each file's chunks commit in one transaction) and FAISS recoverable.
 
 Thread safety: one lock guards the connection and the FAISS index; indexing holds it only while committing, so
-searches stay quick while a long indexing run embeds.
+searches stay quick while a long indexing run embeds. Across processes, changes take the knowledge base's write
+lock (``store.lock``): a second writer is told to wait; readers never are.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,9 +26,10 @@ import numpy as np
 
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.errors import KnowledgeBaseError
-from crossroads.store import schema
+from crossroads.store import integrity, schema
 from crossroads.store.keyword import drop_ubiquitous, fts_phrase, fts_query, query_terms
-from crossroads.store.mirror import VectorMirror
+from crossroads.store.lock import WriteLock
+from crossroads.store.mirror import VectorMirror, remove_orphan_temporaries
 from crossroads.store.records import ChunkRecord, DocumentRecord, IndexEvent, IndexSummary
 from crossroads.store.schema import get_meta, set_meta, transaction
 from crossroads.store.writes import FileFacts, delete_document, replace_document
@@ -55,6 +59,7 @@ class KnowledgeBase:
         self._conn = conn
         self._lock = threading.RLock()
         self._mirror = VectorMirror(conn, path / VECTORS_NAME)
+        self._writes = WriteLock(path)
         self._closed = False
         self._total: tuple[int, int] = (-1, 0)  # (generation, chunk count)
 
@@ -65,15 +70,25 @@ class KnowledgeBase:
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise KnowledgeBaseError(f"“{path}” is a file, not a knowledge base folder.")
-        if not path.exists():
+        made = not path.exists()
+        if made:
             if not create:
                 raise KnowledgeBaseError(f"There is no knowledge base at “{path}”.")
             try:
                 path.mkdir(parents=True)
             except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    raise schema.disk_full(path) from exc
                 raise KnowledgeBaseError(f"The folder “{path}” could not be created: {exc.strerror}.") from exc
-        kb = cls(path, schema.connect(path / DB_NAME, create))
         try:
+            conn = schema.connect(path / DB_NAME, create)
+        except BaseException:
+            if made:  # leave no empty knowledge base behind (a full disk, a read-only folder)
+                shutil.rmtree(path, ignore_errors=True)
+            raise
+        kb = cls(path, conn)
+        try:
+            remove_orphan_temporaries(path / VECTORS_NAME)
             with kb._sql():
                 if embedding_model:
                     kb._bind_model(embedding_model, None, None)
@@ -218,14 +233,44 @@ class KnowledgeBase:
         recorded as failed. Raises ``Cancelled`` between files or batches; what was committed stays."""
         from crossroads.store.indexer import Indexer
 
-        return Indexer(self, embedder, chunk_tokens, chunk_overlap, cancel, on_event).run(paths)
+        with self._writes.held():
+            return Indexer(self, embedder, chunk_tokens, chunk_overlap, cancel, on_event).run(paths)
 
     def remove(self, path: Path | str) -> bool:
         """Forget a document (its chunks, vectors and keyword entries). False if it was not there."""
-        removed = self._forget(path)
-        if removed:
-            self.save_vectors()
+        with self._writes.held():
+            removed = self._forget(path)
+            if removed:
+                self.save_vectors()
         return removed
+
+    # -- integrity ----------------------------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """What is wrong, in plain words; empty when documents, passages, keyword index and vectors agree."""
+        with self._sql():
+            problems = integrity.sql_problems(self._conn, self.dim)
+            if not problems or not problems[0].startswith("the database file is damaged"):
+                self._mirror.refresh(self.dim)
+                problems += self._mirror.problems(self.dim)
+        return problems
+
+    def repair(self) -> list[str]:
+        """Mend what ``check`` found from the SQLite rows (a damaged file cannot be mended: that raises);
+        returns the problems that were fixed."""
+        with self._writes.held(), self._sql():
+            found = self.check()
+            if found and found[0].startswith("the database file is damaged"):
+                raise schema.damaged(self.path / DB_NAME)
+            if found:
+                integrity.repair_sql(self._conn)
+                self._total = (-1, 0)
+                if self.dim is not None:
+                    self._mirror.rebuild(self.dim)
+            left = self.check()
+        if left:
+            raise KnowledgeBaseError(f"The knowledge base “{self.name}” could not be repaired: {'; '.join(left)}.")
+        return found
 
     def save_vectors(self) -> None:
         """Write the FAISS file if it changed. Failing to write costs only a rebuild on next open."""
@@ -258,13 +303,14 @@ class KnowledgeBase:
                 if dim is not None and known_dim is None:
                     set_meta(self._conn, "dim", str(dim))
 
-    def _existing(self, key: str) -> tuple[str, str, int, int] | None:
-        """(sha256, state, chunk_tokens, chunk_overlap) of the document stored under ``key``."""
+    def _existing(self, key: str) -> tuple[str, str, int, int, int] | None:
+        """(sha256, state, chunk_tokens, chunk_overlap, chunker_version) of the document stored under ``key``."""
         with self._sql():
             row = self._conn.execute(
-                "SELECT sha256, state, chunk_tokens, chunk_overlap FROM documents WHERE path = ?", (key,)
+                "SELECT sha256, state, chunk_tokens, chunk_overlap, chunker_version FROM documents WHERE path = ?",
+                (key,),
             ).fetchone()
-        return None if row is None else (row[0], row[1], row[2], row[3])
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def _paths_under(self, folder: Path) -> list[str]:
         prefix = path_key(folder).rstrip("/\\")

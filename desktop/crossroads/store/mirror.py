@@ -9,6 +9,7 @@ Callers hold the knowledge base's lock.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -70,12 +71,44 @@ class VectorMirror:
         self.dirty = True
         self.save()
 
+    def problems(self, dim: int | None) -> list[str]:
+        """Where the (refreshed) index disagrees with SQLite's passages."""
+        chunk_ids = np.fromiter((r[0] for r in self._conn.execute("SELECT id FROM chunks")), dtype=np.int64)
+        if self.index is None:
+            return [f"{len(chunk_ids)} passages have no vector in the search index"] if len(chunk_ids) else []
+        if self.index.dim != dim:
+            return [f"the search index holds vectors of {self.index.dim} numbers, not {dim}"]
+        held = self.index.ids()
+        missing = np.setdiff1d(chunk_ids, held).size
+        extra = np.setdiff1d(held, chunk_ids).size + (held.size - np.unique(held).size)
+        problems = []
+        if missing:
+            problems.append(f"{missing} passages are missing from the search index")
+        if extra:
+            problems.append(f"{extra} search index entries belong to no passage")
+        return problems
+
     def save(self) -> None:
         """Write the FAISS file if it changed. Failing to write costs only a rebuild on next open."""
         if self.dirty and self.index is not None:
             with contextlib.suppress(OSError):
                 self.index.save(self.file, self.generation)
                 self.dirty = False
+
+
+_TEMPORARY = re.compile(r"\.(\d+)\.tmp$")
+
+
+def remove_orphan_temporaries(file: Path) -> None:
+    """Delete half-written copies of ``file`` left by processes that died while saving (a kill, a power cut):
+    they are never read, and would fill the disk over time. A copy whose writer still runs is left alone."""
+    import psutil
+
+    for candidate in file.parent.glob(f"{file.name}.*.tmp"):
+        match = _TEMPORARY.search(candidate.name)
+        if match and not psutil.pid_exists(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
 
 
 def _generation(conn: sqlite3.Connection) -> int:

@@ -40,12 +40,16 @@ class ChunkRecord:
     text: str
 
 
+REREAD_NOTE = "read again: Crossroads reads it better now"
+
+
 @dataclass(frozen=True)
 class IndexEvent:
     """One step of an indexing run, for a progress line or a row in the library view.
 
     kind: "queued", "reading", "embedding", "indexed", "skipped" (unchanged), "failed", "removed",
-    "progress" (files finished: done/total), "done".
+    "progress" (files finished: done/total), "done". An "indexed" event's message ends with ``REREAD_NOTE``
+    when the file was unchanged but read again because an older Crossroads had chunked it.
     For "embedding", done/total count passages embedded in the current batch of files.
     """
 
@@ -71,3 +75,4 @@ class IndexSummary:
     embed_seconds: float = 0.0
     store_seconds: float = 0.0
     failures: dict[str, str] = field(default_factory=dict)  # path -> reason
+    reread: int = 0  # of ``indexed``: unchanged files read again because an older Crossroads had chunked them

@@ -3,6 +3,8 @@ FTS5 keyword index. Everything else (the FAISS file) can be rebuilt from it.
 
 Version history (``meta.schema_version``):
   1 - first version.
+  2 - documents.chunker_version: the chunking.CHUNKER_VERSION a document was chunked with (0: before it was
+      recorded), so documents chunked by an older Crossroads are read again.
 A file with a newer version was made by a newer Crossroads and is refused (never modified); an older version is
 upgraded in place by ``MIGRATIONS`` when one is listed, otherwise refused with the way out in the message.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from crossroads.errors import KnowledgeBaseError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _TABLES = """
@@ -35,7 +37,8 @@ CREATE TABLE documents (
     error TEXT,
     warnings TEXT NOT NULL DEFAULT '[]',
     chunk_tokens INTEGER NOT NULL DEFAULT 0,
-    chunk_overlap INTEGER NOT NULL DEFAULT 0
+    chunk_overlap INTEGER NOT NULL DEFAULT 0,
+    chunker_version INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,
@@ -54,7 +57,11 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(text, heading, title, tokenize='porte
 """
 
 # version -> function upgrading a connection from that version to the next, inside a transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+def _add_chunker_version(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE documents ADD COLUMN chunker_version INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_chunker_version}
 
 
 def connect(db_path: Path, create: bool) -> sqlite3.Connection:
@@ -79,7 +86,7 @@ def connect(db_path: Path, create: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise damaged(db_path) from exc
+        raise plain_error(exc, db_path) from exc  # a full disk while creating it is not damage
     except BaseException:
         conn.close()
         raise
@@ -90,6 +97,13 @@ def damaged(db_path: Path) -> KnowledgeBaseError:
     return KnowledgeBaseError(
         f"The knowledge base file “{db_path}” is damaged and cannot be read. It has been left as it is; "
         "create a new knowledge base and add your documents again."
+    )
+
+
+def disk_full(folder: Path) -> KnowledgeBaseError:
+    return KnowledgeBaseError(
+        f"The disk is full: there is no space left for the knowledge base “{folder.name}”. Free some space and "
+        "add the files again; what was already indexed is safe."
     )
 
 
@@ -173,10 +187,7 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def plain_error(exc: sqlite3.DatabaseError, db_path: Path) -> KnowledgeBaseError:
     text = str(exc).lower()
     if "full" in text:
-        return KnowledgeBaseError(
-            "There is no space left on the disk for the knowledge base. Free some space and add the files "
-            "again; what was already indexed is safe."
-        )
+        return disk_full(db_path.parent)
     if "locked" in text or "busy" in text:
         return KnowledgeBaseError(
             f"The knowledge base “{db_path.parent.name}” is busy in another Crossroads window; try again."

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from crossroads import faults
+
 HNSW_THRESHOLD = 200_000
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -63,6 +65,12 @@ class VectorIndex:
     def count(self) -> int:
         return int(self._index.ntotal)
 
+    def ids(self) -> np.ndarray:
+        """The chunk ids held, in the index's order."""
+        import faiss
+
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._index.add_with_ids(_as_matrix(vectors, self.dim), np.ascontiguousarray(ids, dtype=np.int64))
         if not self.hnsw and self.count > self._hnsw_threshold:
@@ -102,6 +110,7 @@ class VectorIndex:
         try:
             with tmp.open("wb") as handle:
                 handle.write(header)
+                faults.reach("faiss_save")
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())

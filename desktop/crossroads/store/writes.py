@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossroads import faults
+from crossroads.chunking import CHUNKER_VERSION
 from crossroads.store.schema import get_meta, set_meta, transaction
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class FileFacts:
     kind: str = "unknown"
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
+    chunker_version: int = CHUNKER_VERSION
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,10 @@ def replace_document(
     values = (
         facts.title, facts.kind, facts.pages, len(chunks), facts.sha256, facts.size, facts.mtime, time.time(),
         "failed" if error else "indexed", error, json.dumps(facts.warnings), facts.chunk_tokens,
-        facts.chunk_overlap,
+        facts.chunk_overlap, facts.chunker_version,
     )
     columns = ("title", "kind", "pages", "chunks", "sha256", "size", "mtime", "added_at", "state", "error",
-               "warnings", "chunk_tokens", "chunk_overlap")
+               "warnings", "chunk_tokens", "chunk_overlap", "chunker_version")
     with transaction(conn):
         before = _bump_generation(conn)
         row = conn.execute("SELECT id FROM documents WHERE path = ?", (key,)).fetchone()
@@ -90,6 +93,7 @@ def replace_document(
                 "INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (?, ?, ?, ?)",
                 (chunk_id, chunk.text, chunk.heading or "", facts.title),
             )
+        faults.reach("commit")
     return Change(before, removed, added)
 
 
@@ -103,6 +107,7 @@ def delete_document(conn: sqlite3.Connection, keys: Sequence[str]) -> Change | N
         before = _bump_generation(conn)
         removed = _delete_chunks(conn, int(row[0]))
         conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
+        faults.reach("remove")
     return Change(before, removed, _NO_IDS)
 
 
