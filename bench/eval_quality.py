@@ -296,7 +296,10 @@ def _mean(values: Sequence[float]) -> str:
 # -- the run ---------------------------------------------------------------------------------------------------
 
 
-def run_set(qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: Any, work: Path) -> dict[str, Any]:
+def run_set(
+    qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: Any, work: Path, into: dict[str, Any]
+) -> None:
+    """Answer the set's questions with every pipeline; ``into`` receives the rows as they come (for --out)."""
     from crossroads.engine.events import SamplingParams
 
     params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0, seed=args.seed)
@@ -306,6 +309,7 @@ def run_set(qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: 
     if "naive" in args.pipelines:
         pipelines["naive"] = NaivePipeline(qset, engine, embedder.model_path)
     tallies = {(p, m): Tally() for p, pipe in pipelines.items() for m in pipe.modes}
+    into.update({f"{p}/{m}": t.rows for (p, m), t in tallies.items()})
     order = list(pipelines)
     began = time.perf_counter()
     try:
@@ -320,12 +324,11 @@ def run_set(qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: 
             if number % 10 == 0 or number == len(qset.items):
                 elapsed = time.perf_counter() - began
                 print(f"# {qset.name}: {number}/{len(qset.items)} questions, {elapsed:.0f} s", file=sys.stderr)
-    finally:
+    finally:  # also after Ctrl+C: the questions answered so far are reported
         for pipe in pipelines.values():
             pipe.close()
-    for (pipeline, mode), tally in tallies.items():
-        print(tally.line(qset.name, pipeline, mode), flush=True)
-    return {f"{p}/{m}": t.rows for (p, m), t in tallies.items()}
+        for (pipeline, mode), tally in tallies.items():
+            print(tally.line(qset.name, pipeline, mode), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -374,11 +377,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             qset = builders[name]()
             if args.limit:
                 qset = QuestionSet(qset.name, qset.files, qset.items[: args.limit])
-            results["sets"][name] = run_set(qset, args, engine, embedder, args.work)
+            results["sets"][name] = {}
+            run_set(qset, args, engine, embedder, args.work, into=results["sets"][name])
+    except KeyboardInterrupt:
+        print("# interrupted: the figures above cover the questions answered so far", file=sys.stderr)
     finally:
         engine.close()
-    if args.out:
-        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        if args.out:
+            args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
