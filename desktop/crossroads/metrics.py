@@ -10,8 +10,8 @@ Definitions shared by the groundedness figures:
 - *Content tokens*: lowercase word tokens (any script; numbers such as ``3.5``, ``1,299`` and ``2024`` stay
   whole), minus a compact English stop-word list, folded by the Snowball English stemmer so "policies" meets
   "policy" and "cooled" meets "cool" (measured on hand-labelled answer sentences: ``bench/eval_support.py``;
-  the plural-only folding it replaced marked more restated passages red). Negations ("not", "no", "never") are kept: they change what a sentence claims. Citation markers
-  such as ``[1]`` are ignored.
+  the plural-only folding it replaced marked more restated passages red). Negations ("not", "no", "never")
+  are kept: they change what a sentence claims. Citation markers such as ``[1]`` are ignored.
 - *Question tokens*: the question's content tokens. They are dropped from the answer before measuring, so
   an answer that merely echoes the question earns no credit for it.
 """
