@@ -292,12 +292,14 @@ class MainWindow(QMainWindow):
     # -- the model --------------------------------------------------------------------------------------------
 
     def load_model(self, name_or_path: str) -> None:
-        """Load on a worker; a running comparison is stopped first. The old model stays if this one fails."""
+        """Load on a worker; a running comparison or evaluation stops first. The old model stays if this one fails."""
         if self._model_worker is not None:
             self._pending_model = name_or_path
             return
         if self.compare.running:
             self.compare.stop()
+        if self.evaluate.running:  # its answers so far are kept; the rest would come from another model
+            self.evaluate.cancel()
         ws = self.workspace
 
         def job(cancel: CancelToken, emit: Emit) -> ModelSummary:
