@@ -45,8 +45,9 @@ from crossroads.workspace import ModelSummary, Workspace
 
 log = logging.getLogger(__name__)
 
-OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts every "
-               "network connection this program attempts; the count stays at 0.")
+OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts the network "
+               "connections attempted through Python's sockets (its own code and every Python library it loads; "
+               "local connections excepted); the count stays at 0.")
 
 
 def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
             self.offline_label.setText("● Offline — nothing leaves this computer")
             self.offline_label.setStyleSheet(f"color: {theme.css(colors.good)}; padding: 0 8px;")
         else:
-            self.offline_label.setText(f"● {count} network connection(s) attempted")
+            self.offline_label.setText(f"● {count} network connection(s) attempted through Python")
             self.offline_label.setStyleSheet(f"color: {theme.css(colors.bad)}; padding: 0 8px;")
             self.offline_label.setToolTip(f"Last: {netwatch.last_attempt()}")
 
