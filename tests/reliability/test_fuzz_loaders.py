@@ -9,6 +9,7 @@ Document or raises UnreadableFile naming the file; nothing else, and no case run
 from __future__ import annotations
 
 import io
+import traceback
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import crossroads
 from crossroads.errors import UnreadableFile
 from crossroads.ingest import Document, load_document
 
@@ -108,8 +110,19 @@ def _check(kind: str, data: bytes) -> None:
             document = load_document(path)
     except UnreadableFile as exc:
         assert exc.message.startswith(path.name) and "\n" not in exc.message, exc.message
+        _assert_not_our_bug(exc.__cause__)
         return
     assert isinstance(document, Document) and document.text.strip()
+
+
+def _assert_not_our_bug(cause: BaseException | None) -> None:
+    """A "looks damaged" must come from the parser library, not from an error in Crossroads' own loader code."""
+    if cause is None or isinstance(cause, (OSError, UnreadableFile)):
+        return
+    frames = traceback.extract_tb(cause.__traceback__)
+    innermost = frames[-1].filename if frames else ""
+    package = str(Path(crossroads.__file__).parent)
+    assert not innermost.startswith(package), f"Crossroads' own code raised {cause!r} at {frames[-1]}"
 
 
 def _at(data: bytes | bytearray, fraction: float) -> int:
