@@ -28,7 +28,7 @@ def check_zip(path: Path, kind: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return  # the loader says it is damaged
     if len(members) > MAX_MEMBERS:
         raise UnreadableFile(messages.too_many_parts(path, kind, len(members)))
