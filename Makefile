@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint bench eval reliability package clean
+.PHONY: setup models run test lint fuzz bench eval reliability package clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ test: $(MODELS)
 lint: $(STAMP)
 	$(BIN)/ruff check desktop tests bench packaging
 	$(BIN)/lint-imports
+
+# Hypothesis fuzzing of the GGUF reader and the document loaders; a bigger budget than the quick default.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	CROSSROADS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m fuzz tests/reliability -q
 
 bench: $(MODELS)
 	$(BIN)/python bench/run_all.py

@@ -78,3 +78,92 @@ def tiny_engine(tiny_model_path: Path):
     engine = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=2)
     yield engine
     engine.close()
+
+
+# -- GGUF copies with other metadata ----------------------------------------------------------------------------
+
+_GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+
+def _skip_gguf_value(data: bytes, pos: int, vtype: int) -> int:
+    import struct
+
+    if vtype in _GGUF_SCALAR_SIZES:
+        return pos + _GGUF_SCALAR_SIZES[vtype]
+    if vtype == 8:  # string
+        return pos + 8 + struct.unpack_from("<Q", data, pos)[0]
+    if vtype == 9:  # array
+        itype, count = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        if itype in _GGUF_SCALAR_SIZES:
+            return pos + count * _GGUF_SCALAR_SIZES[itype]
+        for _ in range(count):
+            pos = _skip_gguf_value(data, pos, itype)
+        return pos
+    raise ValueError(f"unknown GGUF value type {vtype}")
+
+
+def write_gguf_with_string(source: Path, target: Path, key: str, value: str) -> Path:
+    """A copy of ``source`` whose metadata ``key`` holds the string ``value`` (added if missing).
+
+    The tensor data is copied byte for byte; only the header grows or shrinks, re-padded to the file's alignment
+    (tensor offsets are relative to the start of the data, so they stay valid).
+    """
+    import struct
+
+    data = source.read_bytes()
+    assert data[:4] == b"GGUF"
+    version, tensor_count, kv_count = struct.unpack_from("<IQQ", data, 4)
+    pos = 24
+    kvs: list[bytes] = []
+    alignment = 32
+    encoded_key = key.encode("utf-8")
+    new_kv = struct.pack("<Q", len(encoded_key)) + encoded_key + struct.pack("<I", 8)
+    new_kv += struct.pack("<Q", len(value.encode("utf-8"))) + value.encode("utf-8")
+    replaced = False
+    for _ in range(kv_count):
+        start = pos
+        n = struct.unpack_from("<Q", data, pos)[0]
+        name = data[pos + 8 : pos + 8 + n].decode("utf-8")
+        pos += 8 + n
+        vtype = struct.unpack_from("<I", data, pos)[0]
+        pos = _skip_gguf_value(data, pos + 4, vtype)
+        if name == "general.alignment":
+            alignment = struct.unpack_from("<I", data, pos - 4)[0]
+        if name == key:
+            kvs.append(new_kv)
+            replaced = True
+        else:
+            kvs.append(data[start:pos])
+    if not replaced:
+        kvs.append(new_kv)
+    infos_start = pos
+    for _ in range(tensor_count):
+        n = struct.unpack_from("<Q", data, pos)[0]
+        pos += 8 + n
+        dims = struct.unpack_from("<I", data, pos)[0]
+        pos += 4 + 8 * dims + 4 + 8
+    infos = data[infos_start:pos]
+    data_start = -(-pos // alignment) * alignment
+    header = b"GGUF" + struct.pack("<IQQ", version, tensor_count, len(kvs)) + b"".join(kvs) + infos
+    padding = b"\0" * (-len(header) % alignment)
+    with target.open("wb") as out:
+        out.write(header + padding)
+        out.write(memoryview(data)[data_start:])
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_model_with_template(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Copies of the tiny model carrying another ``tokenizer.chat_template``: ``make(name, template) -> Path``."""
+    folder = tmp_path_factory.mktemp("templated-models")
+    made: dict[str, Path] = {}
+
+    def make(name: str, template: str) -> Path:
+        if name not in made:
+            made[name] = write_gguf_with_string(
+                tiny_model_path, folder / f"{name}.gguf", "tokenizer.chat_template", template
+            )
+        return made[name]
+
+    return make

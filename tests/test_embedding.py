@@ -106,3 +106,37 @@ def test_creating_an_embedder_imports_neither_torch_nor_sentence_transformers(em
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_indexing_and_asking_at_once_share_the_embedder_safely(embedder: Embedder) -> None:
+    """The app's normal case: a folder is embedded on one thread while questions are embedded on another."""
+    import threading
+
+    passages = [f"Passage {i} about the travel allowance, parking lots and invoices. " * (1 + i % 7) for i in range(48)]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def index() -> None:
+        try:
+            for _ in range(3):
+                embedder.encode(passages, batch_size=16)
+                embedder.count_tokens(passages[-1])
+        except BaseException as exc:  # collected and reported below
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    def ask() -> None:
+        try:
+            while not stop.is_set():
+                assert embedder.encode_query("Where do staff park?").shape == (384,)
+                embedder.count_tokens("Where do staff park?")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=index), threading.Thread(target=ask), threading.Thread(target=ask)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors

@@ -199,3 +199,16 @@ def test_cancelling_while_a_question_is_being_looked_up_keeps_the_earlier_result
     searching = _CancelWhileSearching(embedder, cancel, ITEMS[1].question)
     evaluation = evaluate(ITEMS, engine, ["plain", "rag"], kb=kb, embedder=searching, params=TINY, cancel=cancel)
     assert [r.item for r in evaluation.results] == [ITEMS[0]]
+
+
+def test_a_question_that_fails_is_recorded_with_its_reason_and_the_others_are_answered(engine) -> None:
+    """A question too long for the model's context fails for real; the questions after it still run."""
+    too_long = QAItem("Please consider " + "the florins and the warehouse " * 600 + "?")
+    items = [ITEMS[0], too_long, ITEMS[2]]
+    evaluation = evaluate(items, engine, ["plain"], params=TINY)
+    assert [r.item for r in evaluation.results] == items
+    failed = evaluation.results[1]
+    assert failed.answers == [] and failed.error is not None and "context" in failed.error
+    assert all(r.error is None and len(r.answers) == 1 for r in (evaluation.results[0], evaluation.results[2]))
+    assert evaluation.summary()["plain"]["questions"] == 2
+    assert evaluation.to_dict()["questions"][1]["error"] == failed.error

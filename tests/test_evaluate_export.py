@@ -108,3 +108,35 @@ def test_saving_onto_a_folder_says_so_and_leaves_the_folder_alone(tmp_path: Path
         write_csv(EVALUATION, tmp_path / "results.csv")
     assert (tmp_path / "results.csv" / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+2", "-2+3", "@SUM(A1)",
+                                  "\tindent", "\rreturn"])
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_saved_as_text(tmp_path: Path, text: str) -> None:
+    """OWASP's CSV-injection advice: a leading apostrophe. Answers and questions come from models and documents."""
+    evaluation = Evaluation("tiny", ["plain"], [
+        QuestionResult(QAItem(text, (text,)), [_answer("plain", text, {"grounded_share": -0.5})]),
+    ])
+    write_csv(evaluation, tmp_path / "results.csv")
+    with (tmp_path / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["question"] == row["answer"] == row["expected_answers"] == "'" + text
+    assert row["grounded_share"] == "-0.5"  # numbers stay numbers
+
+
+def test_a_question_set_with_formula_like_questions_round_trips(tmp_path: Path) -> None:
+    items = [QAItem("=1+1 is what?", ("-2", "@x")), QAItem("Plain?")]
+    write_questions(items, tmp_path / "typed.csv")
+    assert "'=1+1" in (tmp_path / "typed.csv").read_text(encoding="utf-8-sig")
+    assert load_questions(tmp_path / "typed.csv") == items
+
+
+def test_a_question_that_failed_is_a_row_that_says_why(tmp_path: Path) -> None:
+    failed = QuestionResult(QAItem("Too long?", ("x",)), [], error="The prompt is too long.")
+    evaluation = Evaluation("tiny", ["plain", "rag"], [*EVALUATION.results, failed])
+    write_csv(evaluation, tmp_path / "results.csv")
+    with (tmp_path / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["number"], r["mode"], r["error"]) for r in rows][-1] == ("3", "", "The prompt is too long.")
+    assert all(r["error"] == "" for r in rows[:-1])
+    assert evaluation.to_dict()["questions"][-1]["error"] == "The prompt is too long."

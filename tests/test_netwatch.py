@@ -34,3 +34,14 @@ def test_a_real_loopback_connection_is_not_counted() -> None:
     client.close()
     server.close()
     assert netwatch.attempts() == before
+
+
+def test_a_datagram_sent_to_another_machine_is_counted(monkeypatch) -> None:
+    netwatch.install()
+    monkeypatch.setitem(netwatch._state, "attempts", netwatch.attempts())
+    monkeypatch.setitem(netwatch._state, "last", netwatch.last_attempt())
+    before = netwatch.attempts()
+    sys.audit("socket.sendto", None, ("127.0.0.1", 53))
+    assert netwatch.attempts() == before
+    sys.audit("socket.sendto", None, ("192.0.2.9", 53))  # the audit event only: no packet leaves
+    assert netwatch.attempts() == before + 1

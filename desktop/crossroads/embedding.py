@@ -4,6 +4,9 @@ On CPUs with native bfloat16 (AVX512_BF16 or AMX), running under ``torch.autocas
 faster than float32 for MiniLM with the same cosines to 4 decimals, so it is the default there for batches;
 a single question runs in float32 (casting the weights would cost more than it saves). Elsewhere float32.
 Vectors are always returned as float32 and L2-normalised, so inner product is cosine similarity.
+One lock serialises every use of the model and its tokenizer: the Hugging Face fast tokenizer is not safe to share
+between threads (indexing while a question is embedded raised its "Already borrowed" error). A question asked while
+a folder is indexed therefore waits for at most one batch.
 Torch keeps its default threads and OpenMP's default (spinning) wait policy: a process-wide passive policy would also
 apply to llama.cpp's OpenMP threads, and it cost generation about 20 % when measured here.
 """
@@ -40,7 +43,8 @@ class Embedder:
         self._model: SentenceTransformer | None = None
         self._tokenizer: Any = None
         self._bf16 = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading
+        self._use = threading.Lock()  # every call into the model or its tokenizer
 
     # -- properties that need the model -------------------------------------------------------------------
 
@@ -65,7 +69,8 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         self._load()
-        return len(self._tokenizer.encode(text, add_special_tokens=False))
+        with self._use:
+            return len(self._tokenizer.encode(text, add_special_tokens=False))
 
     def encode(
         self,
@@ -97,7 +102,7 @@ class Embedder:
         for begin in range(0, len(order), batch_size):
             cancel.raise_if_cancelled()
             rows = order[begin : begin + batch_size]
-            with self._precision_context(allow_bf16):
+            with self._use, self._precision_context(allow_bf16):
                 vectors = model.encode(
                     [texts[i] for i in rows],
                     batch_size=len(rows),

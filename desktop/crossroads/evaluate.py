@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.compare import Answer, parse_modes, run_comparison
 from crossroads.engine.events import SamplingParams
-from crossroads.errors import Cancelled, InputError
+from crossroads.errors import Cancelled, CrossroadsError, InputError
 
 if TYPE_CHECKING:
     from crossroads.embedding import Embedder
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.store import KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 SCORES = ("exact_match", "f1", "contained", "retrieval_hit", "abstained", "grounded_share", "k_precision")
 """Means per mode. ``retrieval_hit`` tells a search miss from a reading miss; ``abstained`` counts refusals."""
@@ -41,11 +44,13 @@ class QAItem:
 class QuestionResult:
     item: QAItem
     answers: list[Answer]
+    error: str | None = None  # why this question has no answers; the evaluation went on without it
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.item.question,
             "gold": list(self.item.answers),
+            "error": self.error,
             "answers": [
                 {
                     "mode": a.mode,
@@ -138,11 +143,16 @@ def _parse_csv(raw: str, name: str) -> list[QAItem]:
         raise InputError(f'{name} needs a header row with a "question" column (and optionally "answers").')
     items = []
     for row in reader:
-        row = {k.strip().lower(): (v or "") for k, v in row.items() if k}
+        row = {k.strip().lower(): _plain_cell(v or "") for k, v in row.items() if k}
         if row["question"].strip():
             golds = tuple(a.strip() for a in row.get("answers", "").split("|") if a.strip())
             items.append(QAItem(row["question"].strip(), golds))
     return items
+
+
+def _plain_cell(text: str) -> str:
+    """Undo the apostrophe a saved CSV puts before a cell that a spreadsheet would read as a formula."""
+    return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def evaluate(
@@ -180,6 +190,16 @@ def _run(items, engine, modes, kb, embedder, top_k, params, cancel) -> Iterator[
             )
         except Cancelled:  # cancelled while the passages were looked up: the questions answered so far stay
             return
+        except Exception as exc:  # one question's failure is recorded with it and does not lose the others
+            yield QuestionResult(item, [], error=_failure(exc))
+            continue
         if any(a.finish_reason == "cancelled" for a in comparison.answers):
             return
         yield QuestionResult(item, comparison.answers)
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, CrossroadsError):
+        return exc.message
+    log.error("a question of the evaluation failed", exc_info=exc)
+    return f"Crossroads could not answer this question because of an internal problem ({type(exc).__name__}: {exc})."

@@ -1,7 +1,10 @@
-"""Counts network connections attempted from this process, so the app can say "offline" truthfully.
+"""Counts the network connections this process attempts through Python, so the app can say "offline" truthfully.
 
-A Python audit hook sees every ``socket.connect`` made through Python (our code and every library we load). Local
-inter-process sockets (Unix domain sockets, loopback) are not the network and are not counted.
+A Python audit hook sees every ``socket.connect`` (and ``sendto``/``sendmsg`` to an address, for datagrams) made
+through Python's socket module: our code and every Python library we load. Local inter-process sockets (Unix domain
+sockets, loopback) are not the network and are not counted. What it cannot see: native code (a C/C++ library) that
+opens sockets itself. None of our native libraries (llama.cpp, FAISS, torch's CPU kernels, pdfium) does; the offline
+test runs every command in a namespace with no network to prove the whole program needs none.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 _state = {"installed": False, "attempts": 0, "last": ""}
 _lock = threading.Lock()
+_EVENTS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
 
 
 def _is_local(address: Any) -> bool:
@@ -30,7 +34,7 @@ def _is_local(address: Any) -> bool:
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if event == "socket.connect" and len(args) >= 2 and not _is_local(args[1]):
+    if event in _EVENTS and len(args) >= 2 and args[1] is not None and not _is_local(args[1]):
         with _lock:
             _state["attempts"] = int(_state["attempts"]) + 1
             _state["last"] = str(args[1])

@@ -143,3 +143,76 @@ def test_a_file_that_is_not_a_gguf_is_refused_before_llama_cpp_sees_it(tmp_path:
     fake.write_text("these are meeting notes, not a model")
     with pytest.raises(ModelError):
         LlamaEngine(fake)
+
+
+def test_a_closed_engine_refuses_work_with_a_plain_model_error(tiny_model_path: Path) -> None:
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    engine = LlamaEngine(tiny_model_path, context_size=1024, threads=2, max_sequences=1)
+    engine.close()
+    engine.close()  # twice is harmless
+    with pytest.raises(ModelError, match="closed"):
+        list(engine.generate([chat("Hello?")], GREEDY))
+    with pytest.raises(ModelError, match="closed"):
+        engine.count_tokens("Hello?")
+
+
+CLOSE_RACE = r"""
+import random, sys, threading
+from crossroads.engine.chat_template import Message
+from crossroads.engine.events import SamplingParams
+from crossroads.engine.llama_engine import LlamaEngine
+from crossroads.errors import ModelError
+
+long = "The Zorbanian travel allowance is 73 florins per day, paid monthly. " * 40
+prompt = [Message("system", "Be brief."), Message("user", long + "How much is it?")]
+random.seed(7)
+outcomes = {"answered": 0, "closed": 0}
+for attempt in range(int(sys.argv[2])):
+    engine = LlamaEngine(sys.argv[1], context_size=1024, threads=1, max_sequences=1)
+    failures = []
+
+    def ask():
+        try:
+            list(engine.generate([prompt], SamplingParams(max_tokens=2)))
+            outcomes["answered"] += 1
+        except ModelError as exc:
+            assert "closed" in exc.message, exc.message
+            outcomes["closed"] += 1
+        except BaseException as exc:
+            failures.append(repr(exc))
+
+    def count():
+        try:
+            for _ in range(30):  # bounded: a thread spinning beside llama.cpp's OpenMP team slows it 100-fold
+                engine.count_tokens(long)
+        except ModelError:
+            pass
+        except BaseException as exc:
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=ask), threading.Thread(target=count)]
+    for thread in threads:
+        thread.start()
+    threading.Event().wait(random.uniform(0, 0.004))
+    engine.close()
+    for thread in threads:
+        thread.join(60)
+    if failures:
+        print("attempt", attempt, failures)
+        sys.exit(1)
+print(outcomes)
+"""
+
+
+def test_closing_the_model_while_it_tokenises_and_answers_never_crashes(tiny_model_path: Path) -> None:
+    """A close racing a question (the app switching models during Evaluate): the question finishes or gets a plain
+    "closed" ModelError; never a crash of the process or a stray Python error. Run in a child: a use-after-free
+    would take the test runner down with it."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", CLOSE_RACE, str(tiny_model_path), "8"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    assert "answered" in run.stdout

@@ -128,3 +128,21 @@ def test_a_document_with_no_text_says_what_to_do(make_docx: Callable[..., Path])
     message = refusal(path)
     assert "pictures.docx contains no text" in message
     assert "OCR" in message
+
+
+def test_an_office_file_claiming_a_newer_zip_version_is_damaged_and_does_not_stop_a_folder(
+    make_docx: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Found by fuzzing: one flipped byte in the central directory ("version needed to extract: 6.4") made Python's
+    zipfile raise NotImplementedError, which escaped format detection: load_document raised it instead of a
+    reason, and a folder scan stopped at such a file when it had no extension to go by."""
+    from crossroads.ingest import iter_supported_files
+
+    path = make_docx("minutes.docx", [("p", "The board met on Monday.")])
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central-directory entry
+    data[entry + 6 : entry + 8] = (64).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    (tmp_path / "minutes-copy").write_bytes(bytes(data))  # no extension: the folder scan looks inside it
+    assert "minutes.docx looks damaged" in refusal(path)
+    assert list(iter_supported_files([tmp_path])) == [path]

@@ -74,3 +74,24 @@ def test_a_damaged_file_is_ignored_so_the_caller_rebuilds(tmp_path: Path, damage
     VectorIndex.build(32, np.arange(30), unit_vectors(30)).save(path, generation=1)
     path.write_bytes(damage(path.read_bytes()))
     assert VectorIndex.load(path, 32, generation=1, count=30) is None
+
+
+def test_saving_flushes_the_file_and_then_the_folder_that_holds_the_rename(tmp_path: Path, monkeypatch) -> None:
+    """Without the folder's fsync a power cut can lose the rename itself, leaving the old index (or none)."""
+    import os
+    import stat
+
+    real_fsync = os.fsync
+    synced: list[str] = []
+
+    def spy(fd: int) -> None:  # observes the real calls; every one still reaches the disk
+        info = os.fstat(fd)
+        synced.append("folder" if stat.S_ISDIR(info.st_mode) else "file")
+        if stat.S_ISDIR(info.st_mode):
+            assert (info.st_dev, info.st_ino) == (tmp_path.stat().st_dev, tmp_path.stat().st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    ids = np.arange(5, dtype=np.int64)
+    VectorIndex.build(32, ids, unit_vectors(5)).save(tmp_path / "vectors.faiss", generation=1)
+    assert synced == ["file", "folder"]

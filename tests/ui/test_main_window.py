@@ -355,3 +355,26 @@ def test_the_about_box_names_the_bundled_models_and_their_licences() -> None:
 
     text = about_html()
     assert "Qwen2.5-Coder 0.5B Instruct" in text and "Apache-2.0" in text and "llama-cpp-python" in text
+
+
+def test_switching_the_model_stops_a_running_evaluation_and_keeps_its_answers(
+    qtbot, make_window, tmp_path: Path, tiny_model_path: Path
+) -> None:
+    import json
+
+    window = make_window()
+    panel = window.evaluate
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps({"question": f"What is {i} plus {i}?"}) + "\n" for i in range(25)),
+                         encoding="utf-8")
+    panel.load_questions_file(questions)
+    qtbot.waitUntil(lambda: panel.questions.model.rowCount() == 25 and not panel.questions.loading, timeout=WAIT_MS)
+    panel.start()
+    qtbot.waitUntil(lambda: len(panel._live) >= 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=WAIT_MS) as finished:
+        window.load_model(str(tiny_model_path))  # another copy of the model: the switch is what matters
+    evaluation = finished.args[0]
+    assert 1 <= len(evaluation.results) < 25  # stopped, with what it had answered
+    assert all(r.error is None for r in evaluation.results)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
+    assert window.workspace.model is not None and not panel.running

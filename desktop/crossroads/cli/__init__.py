@@ -7,6 +7,7 @@ exit code. A ``CrossroadsError`` becomes one plain line on stderr and exit code 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from crossroads import logfile
+
+    logfile.setup()  # tracebacks go to the log file, never onto the user's terminal
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -64,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import os
         import traceback
 
+        from crossroads import logfile
+
+        logging.getLogger("crossroads.cli").error("unexpected error", exc_info=exc)
         if os.environ.get("CROSSROADS_DEBUG"):
             traceback.print_exc()
         print(f"crossroads: something went wrong inside Crossroads ({type(exc).__name__}: {exc}). This is a bug; "
-              "run again with CROSSROADS_DEBUG=1 to see the details for a report.", file=sys.stderr)
+              f"the details for a report are in {logfile.log_path()}.", file=sys.stderr)
         return 1

@@ -88,6 +88,11 @@ class LlamaEngine:
         params.n_gpu_layers = 0
         params.use_mmap = True
         self._decoder = DecodeThread()
+        self._model = None
+        self._ctx: object | None = None
+        self._batch: object | None = None
+        self._lock = threading.Lock()  # one generation at a time, and no close in the middle of one
+        self._model_lock = threading.Lock()  # the model is not freed while another thread tokenises with it
         try:
             # verbose=True only means "don't redirect stdout/stderr"; our log callback keeps llama.cpp quiet.
             self._model = self._decoder.call(
@@ -99,20 +104,26 @@ class LlamaEngine:
                 f"{self.path.name} could not be loaded by llama.cpp. The file may be damaged, or made for a "
                 "newer llama.cpp than this version of Crossroads supports."
             ) from exc
-        self._llama_cpp = llama_cpp
-        self._vocab = self._model.vocab
-        self._lock = threading.Lock()
-        self._ctx: object | None = None
-        self._batch: object | None = None
-        self._sequences = 0
-        self._kv_tokens: list[list[int]] = []
-        self.template = ChatTemplate(
-            self.info.chat_template,
-            bos_token=self._token_text(self._model.token_bos()),
-            eos_token=self._token_text(self._model.token_eos()),
-            special_tokens=self._control_token_texts(),
-        )
-        self._decoder.call(lambda: self._ensure_context(max_sequences))
+        except BaseException:
+            self._decoder.stop()
+            raise
+        try:
+            self._llama_cpp = llama_cpp
+            self._vocab = self._model.vocab
+            self._sequences = 0
+            self._kv_tokens: list[list[int]] = []
+            self.template = ChatTemplate(
+                self.info.chat_template,
+                bos_token=self._token_text(self._model.token_bos()),
+                eos_token=self._token_text(self._model.token_eos()),
+                special_tokens=self._control_token_texts(),
+                model_name=self.name,
+            )
+            self._decoder.call(lambda: self._ensure_context(max_sequences))
+        except BaseException:  # a failed load frees what it took: the model's memory and the decode thread
+            self._decoder.call(self._free)
+            self._decoder.stop()
+            raise
 
     # -- model facts -------------------------------------------------------------------------------------------
 
@@ -136,7 +147,10 @@ class LlamaEngine:
         return texts
 
     def tokenize(self, text: str, *, special: bool = False, add_bos: bool = False) -> list[int]:
-        return self._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
+        with self._model_lock:
+            if self._model is None:
+                raise ModelError("The model has been closed. Load it again to continue.")
+            return self._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -149,8 +163,11 @@ class LlamaEngine:
         """
         safe = [Message(m.role, self.template.neutralise(m.content)) for m in messages]
         rendered = self.template.render(safe)
-        add_bos = self._model.add_bos_token() and not self.template.starts_with_bos(rendered)
-        return self.tokenize(rendered, special=True, add_bos=add_bos)
+        with self._model_lock:
+            if self._model is None:
+                raise ModelError("The model has been closed. Load it again to continue.")
+            add_bos = self._model.add_bos_token() and not self.template.starts_with_bos(rendered)
+            return self._model.tokenize(rendered.encode("utf-8"), add_bos=add_bos, special=True)
 
     # -- context -----------------------------------------------------------------------------------------------
 
@@ -192,17 +209,18 @@ class LlamaEngine:
             self._ctx.close()
             self._ctx = None
 
+    def _free(self) -> None:
+        self._close_context()
+        with self._model_lock:
+            if self._model is not None:
+                self._model.close()
+                self._model = None
+
     def close(self) -> None:
         with self._lock:
             if self._ctx is None and self._model is None:
                 return
-
-            def free() -> None:
-                self._close_context()
-                self._model.close()
-                self._model = None
-
-            self._decoder.call(free)
+            self._decoder.call(self._free)
             self._decoder.stop()
 
     # -- generation --------------------------------------------------------------------------------------------
@@ -238,13 +256,15 @@ class LlamaEngine:
         in a sequence's KV cache from the previous call (the shared system message, an unchanged context) are
         not evaluated again.
         """
-        token_lists = [self.prompt_tokens(p) for p in prompts]
         events: queue.SimpleQueue[object] = queue.SimpleQueue()
         abandoned = threading.Event()  # the caller stopped listening: stop decoding too
         done = object()
 
         def run() -> None:
             try:
+                # Tokenised here, on the decode thread under the engine lock: a close cannot free the model
+                # in the middle of it.
+                token_lists = [self.prompt_tokens(p) for p in prompts]
                 for event in self._generate_locked(token_lists, params, _Either(cancel, abandoned)):
                     events.put(event)
             finally:

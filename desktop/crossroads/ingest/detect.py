@@ -81,8 +81,8 @@ def zip_members(path: Path) -> list[str] | None:
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None  # NotImplementedError: a (damaged) entry claims a newer zip version than Python reads
 
 
 def ooxml_kind(names: list[str]) -> str | None:

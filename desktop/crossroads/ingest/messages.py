@@ -115,3 +115,28 @@ def unsupported(path: Path) -> str:
     kind_of = f" ({suffix} files)" if suffix else ""
     return (f"{path.name} is not a kind of document Crossroads can read{kind_of}. It reads {SUPPORTED_LIST}; "
             "save the file in one of these formats and add it again.")
+
+
+def unpacks_too_large(path: Path, kind: str, size: int, limit: int) -> str:
+    label = KIND_LABELS[kind]
+    return (f"{path.name} was not read: this {label} would unpack to {size_text(size)} (the limit is "
+            f"{size_text(limit)}), far more than a document holds. Save it again from the program that made it, "
+            "or split it into smaller files.")
+
+
+def zip_bomb(path: Path, kind: str, size: int, ratio: int) -> str:
+    label = KIND_LABELS[kind]
+    return (f"{path.name} was not read: a part of this {label} would unpack to {size_text(size)}, {ratio} times "
+            "its packed size, which real documents never do (files made to exhaust a computer do). If you trust "
+            "it, open it in the program that made it and save it again.")
+
+
+def too_many_parts(path: Path, kind: str, count: int) -> str:
+    label = KIND_LABELS[kind]
+    return (f"{path.name} was not read: this {label} holds {count:,} parts, far more than a document has. "
+            "Save it again from the program that made it.")
+
+
+def text_cut(path: Path, kept: int, total: int) -> str:
+    return (f"Only the first {kept:,} characters of {path.name} were indexed (it has {total:,}); the rest was left "
+            "out so that one huge file cannot hold up the others. Split the file to include all of it.")

@@ -115,6 +115,7 @@ class VectorIndex:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
+            fsync_folder(path.parent)  # the rename itself reaches the disk, not only the bytes
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -146,6 +147,17 @@ class VectorIndex:
         if hnsw:
             inner.hnsw.efSearch = HNSW_EF_SEARCH
         return cls(index, dim, hnsw)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries, so a rename in it survives a power cut (POSIX; Windows has no folder handles)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:

@@ -38,6 +38,9 @@ def display_available() -> bool:
 
 
 def run(options: LaunchOptions) -> int:
+    from crossroads import logfile
+
+    logfile.setup()  # a worker's traceback goes to the log file; the window shows one plain line
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if options.screenshot is not None and not display_available():

@@ -45,8 +45,9 @@ from crossroads.workspace import ModelSummary, Workspace
 
 log = logging.getLogger(__name__)
 
-OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts every "
-               "network connection this program attempts; the count stays at 0.")
+OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts the network "
+               "connections attempted through Python's sockets (its own code and every Python library it loads; "
+               "local connections excepted); the count stays at 0.")
 
 
 def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
             self.offline_label.setText("● Offline — nothing leaves this computer")
             self.offline_label.setStyleSheet(f"color: {theme.css(colors.good)}; padding: 0 8px;")
         else:
-            self.offline_label.setText(f"● {count} network connection(s) attempted")
+            self.offline_label.setText(f"● {count} network connection(s) attempted through Python")
             self.offline_label.setStyleSheet(f"color: {theme.css(colors.bad)}; padding: 0 8px;")
             self.offline_label.setToolTip(f"Last: {netwatch.last_attempt()}")
 
@@ -292,12 +293,14 @@ class MainWindow(QMainWindow):
     # -- the model --------------------------------------------------------------------------------------------
 
     def load_model(self, name_or_path: str) -> None:
-        """Load on a worker; a running comparison is stopped first. The old model stays if this one fails."""
+        """Load on a worker; a running comparison or evaluation stops first. The old model stays if this one fails."""
         if self._model_worker is not None:
             self._pending_model = name_or_path
             return
         if self.compare.running:
             self.compare.stop()
+        if self.evaluate.running:  # its answers so far are kept; the rest would come from another model
+            self.evaluate.cancel()
         ws = self.workspace
 
         def job(cancel: CancelToken, emit: Emit) -> ModelSummary:

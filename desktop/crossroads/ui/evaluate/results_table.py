@@ -86,6 +86,8 @@ class ResultsModel(QAbstractTableModel):
                 return f"{result.item.question}\n\nExpected: {expected}"
             return None
         answer = next((a for a in result.answers if a.mode == column.mode), None)
+        if answer is None and result.error is not None and column.field == "answer":
+            return _failed_cell(result.error, role)
         if answer is None:
             return None
         return _cell(answer, column.field, bool(result.item.answers), role)
@@ -99,6 +101,17 @@ class ResultsModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None
+
+
+def _failed_cell(error: str, role: int) -> object:
+    """A question that failed shows why in place of its answers; the run went on past it."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return f"Failed: {error}"
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return error
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return bad_colour(QApplication.palette())
+    return None
 
 
 def _cell(answer: Answer, field: str, has_expected: bool, role: int) -> object:
