@@ -157,7 +157,7 @@ class ComparePanel(QWidget):
             f'<span style="background-color:{theme.css(colors.supported_bg)};">&nbsp;supported by a source&nbsp;</span>'
             f'&nbsp;&nbsp;<span style="background-color:{theme.css(colors.unsupported_bg)};">&nbsp;not supported by '
             "any source&nbsp;</span>&nbsp;&nbsp;Answers are checked against the passages listed under Sources; "
-            "click a [number] in an answer to see that passage."
+            "select one to read it in its document."
         )
         for pane in self.panes.values():
             pane.restyle()

@@ -38,13 +38,13 @@ CONTAINED = Figure(
     "share",
 )
 F1 = Figure(
-    "f1", "Word overlap with the expected answer (F1)", "Word overlap\n(F1)", "Word overlap (F1)",
+    "f1", "Word overlap with the expected answer (F1)", "Overlap\n(F1)", "Word overlap (F1)",
     "How closely the answer's words match the expected answer: 100% is the same words, 0% none in common. "
     "Long answers score lower even when they are right, so read it next to 'Contains the expected answer'.",
     "share",
 )
 FOUND = Figure(
-    "retrieval_hit", "Expected answer among the passages", "Expected answer\nin passages", "In passages",
+    "retrieval_hit", "Expected answer among the passages", "Answer in\npassages", "In passages",
     "Share of questions whose expected answer appears in the passages found in your documents. When it is high "
     "and 'Contains the expected answer' is low, the search worked and the model misread the passages; when it is "
     "low, the search missed. The same for every mode: all are checked against the same passages.",
@@ -63,13 +63,13 @@ GROUNDED = Figure(
     "share",
 )
 WALL = Figure(
-    "median_wall_s", "Median time per answer", "Median time\nper answer", "Whole answer",
+    "median_wall_s", "Median time per answer", "Median\nanswer", "Whole answer",
     "Half of the answers took less than this, from asking to the last word. The modes answer together, "
     "sharing the processor.",
     "seconds",
 )
 TTFT = Figure(
-    "median_ttft_s", "Median time to the first word", "Median time\nto first word", "First word",
+    "median_ttft_s", "Median time to the first word", "Median\nfirst word", "First word",
     "Half of the answers started appearing sooner than this. Searching your documents and the longer prompt "
     "they make add to it.",
     "seconds",
