@@ -61,15 +61,20 @@ def test_adding_a_folder_shows_each_document_and_a_bad_file_says_why_while_the_o
     assert "could not be read" in window.library.progress_label.text()
 
 
-def test_asking_fills_both_columns_marks_sentences_and_lists_sources(qtbot, make_window, tmp_path: Path) -> None:
+def ask_about_the_client(qtbot, make_window, tmp_path: Path, question: str):  # type: ignore[no-untyped-def]
+    """A window on the client's folder, asked ``question`` with Ctrl+Enter; returns it and the comparison."""
     window = make_window()
     open_kb(qtbot, window, "acme")
     index(qtbot, window, [client_folder(tmp_path)])
+    with qtbot.waitSignal(window.compare.comparison_finished, timeout=WAIT_MS) as finished:
+        window.compare.question.setPlainText(question)
+        qtbot.keyClick(window.compare.question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    return window, finished.args[0]
+
+
+def test_asking_fills_both_columns_marks_sentences_and_lists_sources(qtbot, make_window, tmp_path: Path) -> None:
+    window, data = ask_about_the_client(qtbot, make_window, tmp_path, "What laptop does an engineer receive?")
     compare = window.compare
-    with qtbot.waitSignal(compare.comparison_finished, timeout=WAIT_MS) as finished:
-        compare.question.setPlainText("What laptop does an engineer receive?")
-        qtbot.keyClick(compare.question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    data = finished.args[0]
     assert [a["mode"] for a in data["answers"]] == ["plain", "rag"]
     for answer in data["answers"]:
         pane = compare.panes[answer["mode"]]
@@ -85,14 +90,9 @@ def test_asking_fills_both_columns_marks_sentences_and_lists_sources(qtbot, make
 def test_a_question_about_a_name_no_document_mentions_is_answered_at_once_and_says_why(
     qtbot, make_window, tmp_path: Path
 ) -> None:
-    window = make_window()
-    open_kb(qtbot, window, "acme")
-    index(qtbot, window, [client_folder(tmp_path)])
+    window, data = ask_about_the_client(qtbot, make_window, tmp_path, "What laptop does a Quorvex engineer receive?")
     compare = window.compare
-    with qtbot.waitSignal(compare.comparison_finished, timeout=WAIT_MS) as finished:
-        compare.question.setPlainText("What laptop does a Quorvex engineer receive?")
-        qtbot.keyClick(compare.question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    rag = next(a for a in finished.args[0]["answers"] if a["mode"] == "rag")
+    rag = next(a for a in data["answers"] if a["mode"] == "rag")
     assert rag["text"] == "The documents do not say. No document mentions “Quorvex”."
     pane = compare.panes["rag"]
     assert pane.plain_text().strip() == rag["text"]
