@@ -39,7 +39,8 @@ myself of off on once only or other our ours ourselves out over own same shall s
 that the their theirs them themselves then there these they this those through to too under until up upon
 us very via was we were what when where which while who whom whose why will with would you your yours
 yourself yourselves also however therefore thus yes sure based according answer question given provided
-"""
+document documents source sources passage passages context
+"""  # the last line: attribution ("according to the documents"), not a claim
 _STOP_WORDS_RAW = frozenset(_STOP_WORDS_TEXT.split())
 
 
