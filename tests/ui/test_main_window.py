@@ -188,6 +188,7 @@ def test_a_past_comparison_reopens_exactly_as_answered(qtbot, make_window, tmp_p
         compare.ask("How much is the travel allowance?")
     entries = window.workspace.history(window.library.knowledge_base).entries()
     assert [e.question for e in entries] == ["How much is the travel allowance?", "Where do staff park?"]
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)  # "finished" comes just before the worker ends
     compare.reopen(entries[1].id)
     assert compare.question.toPlainText() == "Where do staff park?"
     assert compare.panes["rag"].plain_text().strip() == first.args[0]["answers"][1]["text"]
