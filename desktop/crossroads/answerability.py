@@ -1,7 +1,7 @@
 """Whether the documents can answer a question at all, decided from the knowledge base rather than by the model.
 
 A small model told "if the sources do not answer it, say so" refuses questions its passages plainly answer (one
-SQuAD answer in eight, and four of the demo's fourteen), and still invents answers about things the documents never
+SQuAD answer in eight, and five of the demo's fourteen), and still invents answers about things the documents never
 mention. One signal is both cheap and certain: a name or a number the question is about (a product, a person's
 title, a year) that no document in the knowledge base contains. Then no passage can hold the answer, whatever
 retrieval found, and the documents column says so, naming what is missing, instead of asking the model.
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+
+from crossroads.prompting import ABSTAIN_ANSWER
 
 # A capitalised word (or an acronym) inside the question, or a number; "Brellvik's" gives "Brellvik", and each
 # capitalised part of "Mercedes-Benz" counts alone (but "Bowl-related" is only "Bowl").
@@ -52,7 +54,5 @@ def missing_terms(question: str, mentions: Callable[[Iterable[str]], set[str]]) 
 
 def not_in_documents_answer(missing: list[str]) -> str:
     """The documents column's answer when the knowledge base cannot hold one; it begins like every abstention."""
-    from crossroads.prompting import ABSTAIN_ANSWER
-
     named = ", ".join(f"“{t}”" for t in missing[:3])
     return f"{ABSTAIN_ANSWER} No document mentions {named}."
