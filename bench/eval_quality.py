@@ -152,7 +152,8 @@ class OursPipeline:
     """Crossroads as shipped: the knowledge base, retrieval, prompts and batch of ``crossroads.compare``."""
 
     def __init__(
-        self, qset: QuestionSet, work: Path, engine: Any, embedder: Any, top_k: int, modes: Sequence[str]
+        self, qset: QuestionSet, work: Path, engine: Any, embedder: Any, top_k: int, modes: Sequence[str],
+        focus_tokens: int | None = None,
     ) -> None:
         from crossroads.config import Settings
         from crossroads.store import KnowledgeBase
@@ -164,13 +165,14 @@ class OursPipeline:
         if failed:
             raise SystemExit(f"{qset.name}: {len(failed)} documents failed to index: {failed[0].error}")
         self.engine, self.embedder, self.top_k, self.modes = engine, embedder, top_k, tuple(modes)
+        self.options = {} if focus_tokens is None else {"focus_tokens": focus_tokens}
         print(f"# {qset.name}: ours indexed {self.kb.chunk_count()} passages ({summary})", file=sys.stderr)
 
     def answer(self, item: Item, params: Any) -> dict[str, Outcome]:
         from crossroads.compare import run_comparison
 
         comparison = run_comparison(item.question, self.engine, self.modes, kb=self.kb, embedder=self.embedder,
-                                    top_k=self.top_k, params=params)
+                                    top_k=self.top_k, params=params, **self.options)
         passages = [s.text for s in next(a for a in comparison.answers if a.mode == "rag").sources]
         return {
             a.mode: Outcome(a.text, passages, a.timings.ttft_s, a.timings.wall_s, a.timings.prompt_tokens)
@@ -305,7 +307,7 @@ def run_set(
     params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0, seed=args.seed)
     pipelines: dict[str, Any] = {}
     if "ours" in args.pipelines:
-        pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes)
+        pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes, args.focus_tokens)
     if "naive" in args.pipelines:
         pipelines["naive"] = NaivePipeline(qset, engine, embedder.model_path)
     tallies = {(p, m): Tally() for p, pipe in pipelines.items() for m in pipe.modes}
@@ -341,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", help="catalog name or .gguf path (default: the catalog's default chat model)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--top-k", type=int, help="passages for our pipeline (default: the app's setting)")
+    parser.add_argument("--focus-tokens", type=int,
+                        help="how much of the passages our pipeline reads (default: the app's; 0: whole passages)")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / ".eval-cache", help="knowledge bases and fetched corpora")

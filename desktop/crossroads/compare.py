@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.engine.events import SamplingParams, SequenceDone, Timings, TokenText
 from crossroads.errors import InputError
+from crossroads.focus import FOCUS_TOKENS
 from crossroads.metrics import answer_metrics, groundedness
 from crossroads.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
 
@@ -203,6 +204,7 @@ def compare(
     params: SamplingParams = SamplingParams(),
     golds: Sequence[str] | None = None,
     cancel: CancelToken = NEVER,
+    focus_tokens: int = FOCUS_TOKENS,
 ) -> Iterator[CompareEvent]:
     """Answer ``question`` in every mode at once; see the module docstring for the event stream."""
     question, modes = check_request(question, modes, kb is not None and embedder is not None)
@@ -223,15 +225,24 @@ def compare(
             missing = missing_terms(question, kb.mentions)
         retrieval_s = time.perf_counter() - began
         candidates = _sources_from_hits(hits)
+        read = {s.rank: s.text for s in candidates}  # what the model reads of each passage
+        if focus_tokens > 0 and candidates:
+            from crossroads.focus import focus
+
+            kept = focus(question, [s.text for s in candidates], embedder.encode, embedder.encode_query(question),
+                         focus_tokens, engine.count_tokens)
+            candidates = [replace(candidates[index], rank=n) for n, (index, _) in enumerate(kept, start=1)]
+            read = {n: text for n, (_, text) in enumerate(kept, start=1)}
+            retrieval_s = time.perf_counter() - began
         budget = engine.context_size - params.max_tokens
         rag = rag_prompt(
             question,
-            [SourceText(s.rank, s.label(), s.text, s.origin()) for s in candidates],
+            [SourceText(s.rank, s.label(), read[s.rank], s.origin()) for s in candidates],
             engine.count_tokens,
             budget,
         )
         sources = candidates[: len(rag.sources)]
-        if rag.truncated and sources:
+        if rag.truncated and sources and focus_tokens <= 0:
             last = rag.sources[-1]
             sources[-1] = Source(**{**sources[-1].__dict__, "text": last.text})
         dropped = rag.dropped

@@ -87,6 +87,11 @@ def _content_tokens(text: str) -> list[str]:
     return [t for t in _tokens(text) if t not in _STOP_WORDS]
 
 
+def content_stems(text: str) -> list[str]:
+    """The words that carry meaning, stemmed and numbers canonical: what two texts are compared on."""
+    return _content_tokens(text)
+
+
 _NAME = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’-][^\W_]+)*")
 
 
