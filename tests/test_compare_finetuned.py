@@ -42,7 +42,7 @@ def kb(policy_kb_dir: Path) -> Iterator[KnowledgeBase]:
 def test_the_fine_tuned_modes_have_labels_and_need_an_adapter() -> None:
     assert MODES["finetuned"].label == "Fine-tuned" and MODES["finetuned+rag"].label == "Fine-tuned + documents"
     assert MODES["finetuned+rag"].uses_documents and not MODES["finetuned"].uses_documents
-    with pytest.raises(InputError, match="needs a fine-tuned adapter.*--adapter"):
+    with pytest.raises(InputError, match=r"needs a fine-tuned adapter.*--adapter"):
         check_request(QUESTION, "plain,finetuned", has_documents=False)
     with pytest.raises(InputError, match="needs a knowledge base"):
         check_request(QUESTION, "finetuned+rag", has_documents=False, has_adapter=True)

