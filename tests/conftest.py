@@ -167,3 +167,22 @@ def tiny_model_with_template(tiny_model_path: Path, tmp_path_factory: pytest.Tem
         return made[name]
 
     return make
+
+
+# -- fine-tuned adapters (GGUF LoRA) for the tiny model ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_lora_path(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real LoRA adapter for the tiny model whose seeded, non-zero weights visibly change its greedy answers."""
+    from engine.lora_fixture import write_lora
+
+    return write_lora(tiny_model_path, tmp_path_factory.mktemp("adapters") / "tiny-lora.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_zero_lora_path(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real LoRA adapter that changes nothing: with it, the model must answer exactly as without."""
+    from engine.lora_fixture import write_zero_lora
+
+    return write_zero_lora(tiny_model_path, tmp_path_factory.mktemp("adapters") / "zero-lora.gguf")

@@ -165,9 +165,10 @@ def test_an_empty_question_is_refused(engine, kb, embedder, question: str) -> No
 
 
 def test_an_unknown_mode_is_refused_by_name(engine, kb, embedder) -> None:
-    with pytest.raises(InputError, match="finetuned") as caught:
-        list(compare("Where do staff park?", engine, ["plain", "finetuned"], kb=kb, embedder=embedder))
-    assert "plain, rag" in caught.value.message
+    with pytest.raises(InputError, match="fine-tuned") as caught:
+        list(compare("Where do staff park?", engine, ["plain", "fine-tuned"], kb=kb, embedder=embedder))
+    assert "Unknown mode fine-tuned" in caught.value.message
+    assert "plain, rag, finetuned, finetuned+rag" in caught.value.message
     with pytest.raises(InputError, match="none given"):
         parse_modes(" , ")
 

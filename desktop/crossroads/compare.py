@@ -3,6 +3,8 @@
 ``compare`` yields events (sources found, a token for a mode, a mode finished, an error). The CLI prints them, the
 app relays them through one generic worker, tests collect them; ``run_comparison`` collects them into a
 ``Comparison``. All modes share one batched decode (see engine), the same sampling settings and the same seed.
+The fine-tuned modes ask the same prompts as their base twins ("finetuned" as "plain", "finetuned+rag" as "rag")
+of the model with the engine's LoRA adapter applied, so a column differs from its twin only by the fine-tuning.
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ class Mode:
     name: str
     label: str
     uses_documents: bool
+    uses_adapter: bool = False  # answered by the fine-tuned model: the engine's LoRA adapter must be loaded
 
 
 MODES: dict[str, Mode] = {
     "plain": Mode("plain", "Model only", uses_documents=False),
     "rag": Mode("rag", "Model + your documents", uses_documents=True),
+    "finetuned": Mode("finetuned", "Fine-tuned", uses_documents=False, uses_adapter=True),
+    "finetuned+rag": Mode("finetuned+rag", "Fine-tuned + documents", uses_documents=True, uses_adapter=True),
 }
-"""Fine-tuned modes ("finetuned", "finetuned+rag") slot in here with an adapter; the flow stays the same."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,13 @@ class Answer:
     metrics: dict[str, Any] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)  # answer sentences no source supports
     sentences: list[dict[str, Any]] = field(default_factory=list)  # each sentence's span and support, for marking
+    adapter: str | None = None  # the fine-tuned adapter that answered (its file name), for the fine-tuned modes
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "label": MODES[self.mode].label if self.mode in MODES else self.mode,
+            "adapter": self.adapter,
             "text": self.text,
             "finish_reason": self.finish_reason,
             **self.timings.to_dict(),
@@ -136,11 +142,13 @@ class Comparison:
     retrieval_s: float = 0.0
     dropped_sources: int = 0
     created_at: float = field(default_factory=time.time)
+    adapter_path: str | None = None  # the LoRA adapter of the fine-tuned modes, if any was asked
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "model": {"name": self.model_name, "path": self.model_path},
+            "adapter": {"name": Path(self.adapter_path).name, "path": self.adapter_path} if self.adapter_path else None,
             "retrieval_s": round(self.retrieval_s, 4),
             "dropped_sources": self.dropped_sources,
             "created_at": round(self.created_at, 3),
@@ -158,21 +166,28 @@ def parse_modes(text: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_modes(modes: str | Sequence[str], has_documents: bool) -> list[str]:
-    """The modes asked for, refused at once if unknown or if they need documents that were not given."""
+def check_modes(modes: str | Sequence[str], has_documents: bool, has_adapter: bool = False) -> list[str]:
+    """The modes asked for, refused at once if unknown or if they need documents or an adapter not given."""
     names = parse_modes(modes)
     if any(MODES[m].uses_documents for m in names) and not has_documents:
         raise InputError("Answering with your documents needs a knowledge base. Choose one, or ask in 'plain' mode.")
+    if any(MODES[m].uses_adapter for m in names) and not has_adapter:
+        raise InputError(
+            "Answering with the fine-tuned model needs a fine-tuned adapter. Load one (on the command line: "
+            "--adapter ADAPTER.gguf), or leave out the modes 'finetuned' and 'finetuned+rag'."
+        )
     return names
 
 
-def check_request(question: str, modes: str | Sequence[str], has_documents: bool) -> tuple[str, list[str]]:
+def check_request(
+    question: str, modes: str | Sequence[str], has_documents: bool, has_adapter: bool = False
+) -> tuple[str, list[str]]:
     """The trimmed question and the modes, or the reason they cannot be answered. The CLI calls this before
     loading a model, so a mistake is reported at once rather than after seconds of loading."""
     question = question.strip()
     if not question:
         raise InputError("The question is empty. Type a question to ask.")
-    return question, check_modes(modes, has_documents)
+    return question, check_modes(modes, has_documents, has_adapter)
 
 
 def _sources_from_hits(hits: Sequence[Hit]) -> list[Source]:
@@ -207,7 +222,10 @@ def compare(
     focus_tokens: int = FOCUS_TOKENS,
 ) -> Iterator[CompareEvent]:
     """Answer ``question`` in every mode at once; see the module docstring for the event stream."""
-    question, modes = check_request(question, modes, kb is not None and embedder is not None)
+    question, modes = check_request(
+        question, modes, kb is not None and embedder is not None, engine.adapter_path is not None
+    )
+    adapter = engine.adapter_name
     needs_documents = any(MODES[m].uses_documents for m in modes)
 
     sources: list[Source] = []
@@ -261,17 +279,18 @@ def compare(
             generated.remove(mode)
             done = SequenceDone(-1, text, "not_in_documents", Timings(0, 0, 0, retrieval_s, retrieval_s, 0.0))
             yield ModeToken(mode, text)
-            yield ModeDone(_answer(mode, done, sources, source_texts, question, golds))
+            yield ModeDone(_answer(mode, done, sources, source_texts, question, golds, adapter))
     if not generated:
         return
-    prompts = [built[m].messages for m in generated]
-    for event in engine.generate(prompts, params, cancel):
+    prompts = [built["rag" if MODES[m].uses_documents else "plain"].messages for m in generated]
+    tuned = [MODES[m].uses_adapter for m in generated]
+    for event in engine.generate(prompts, params, cancel, with_adapter=tuned):
         mode = generated[event.seq]
         if isinstance(event, TokenText):
             if event.text:
                 yield ModeToken(mode, event.text)
         elif isinstance(event, SequenceDone):
-            yield ModeDone(_answer(mode, event, sources, source_texts, question, golds))
+            yield ModeDone(_answer(mode, event, sources, source_texts, question, golds, adapter))
 
 
 def _answer(
@@ -281,9 +300,10 @@ def _answer(
     source_texts: list[str],
     question: str,
     golds: Sequence[str] | None,
+    adapter: str | None = None,
 ) -> Answer:
     text = done.text.strip()
-    # Both modes are measured against the same retrieved passages: the gap is how much came from the documents.
+    # Every mode is measured against the same retrieved passages: the gap is how much came from the documents.
     metrics = answer_metrics(text, source_texts, question, golds)
     support = groundedness(text, source_texts, question)
     unsupported = [s.text for s in support.sentences if s.checkable and not s.supported] if source_texts else []
@@ -305,6 +325,7 @@ def _answer(
         metrics=metrics,
         unsupported=unsupported,
         sentences=sentences,
+        adapter=adapter if MODES[mode].uses_adapter else None,
     )
 
 
@@ -329,4 +350,6 @@ def run_comparison(
             on_event(event)
     order = {m: i for i, m in enumerate(parse_modes(modes))}
     answers.sort(key=lambda a: order[a.mode])
-    return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped)
+    tuned = any(MODES[m].uses_adapter for m in order) and engine.adapter_path is not None
+    return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped,
+                      adapter_path=str(engine.adapter_path) if tuned else None)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crossroads.cancel import NEVER, CancelToken
-from crossroads.compare import Answer, parse_modes, run_comparison
+from crossroads.compare import MODES, Answer, check_modes, parse_modes, run_comparison
 from crossroads.engine.events import SamplingParams
 from crossroads.errors import Cancelled, CrossroadsError, InputError
 
@@ -54,6 +54,7 @@ class QuestionResult:
             "answers": [
                 {
                     "mode": a.mode,
+                    "adapter": a.adapter,
                     "text": a.text,
                     "metrics": a.metrics,
                     "wall_s": round(a.timings.wall_s, 4),
@@ -71,6 +72,7 @@ class Evaluation:
     modes: list[str]
     results: list[QuestionResult] = field(default_factory=list)
     seconds: float = 0.0
+    adapter: str | None = None  # the fine-tuned adapter's path, when a fine-tuned mode was evaluated
 
     def summary(self) -> dict[str, dict[str, float | int | None]]:
         """Per mode: the mean of each score over the questions that have it, and median latencies."""
@@ -96,6 +98,7 @@ class Evaluation:
         return {
             "model": self.model,
             "modes": self.modes,
+            "adapter": self.adapter,
             "seconds": round(self.seconds, 2),
             "summary": self.summary(),
             "questions": [r.to_dict() for r in self.results],
@@ -169,7 +172,10 @@ def evaluate(
 ) -> Evaluation:
     """Answer every question in every mode; a cancel keeps the results so far."""
     modes = parse_modes(modes)  # refused before any work, and "plain,rag" is two modes, not nine letters
-    evaluation = Evaluation(engine.name, modes)
+    tuned = any(MODES[m].uses_adapter for m in modes)
+    if tuned:  # no adapter: refused now, not once per question
+        check_modes(modes, has_documents=True, has_adapter=engine.adapter_path is not None)
+    evaluation = Evaluation(engine.name, modes, adapter=str(engine.adapter_path) if tuned else None)
     began = time.perf_counter()
     for index, result in enumerate(_run(items, engine, modes, kb, embedder, top_k, params, cancel), start=1):
         evaluation.results.append(result)

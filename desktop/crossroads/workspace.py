@@ -4,6 +4,8 @@ The app's workers call these methods off the UI thread; the widgets never touch 
 parser. Everything here is safe to call from several threads at once: indexing one knowledge base while a
 question is answered from it is the normal case (the knowledge base has its own lock; the engine serialises its
 generations). Swapping the model loads the new one first, so a file that fails to load leaves the old one in place.
+A fine-tuned adapter belongs to the model it was loaded on: swapping the model drops it (it was trained for the old
+one), and a new adapter that fails to load leaves the previous adapter in place.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from crossroads.store import KnowledgeBase
     from crossroads.store.records import IndexEvent, IndexSummary
 
-SEQUENCES = 2  # one sequence per column; fine-tuned modes will raise this
+SEQUENCES = 2  # one sequence per column on each context: plain and rag on the base, their fine-tuned twins beside
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,22 @@ class ModelSummary:
     has_chat_template: bool
 
 
+@dataclass(frozen=True)
+class AdapterSummary:
+    """What the model bar shows about the loaded fine-tuned adapter."""
+
+    name: str
+    path: Path
+    file_size: int
+
+
 class Workspace:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings or Settings()
         self._lock = threading.RLock()
         self._engine: LlamaEngine | None = None
         self._model: ModelSummary | None = None
+        self._adapter: AdapterSummary | None = None
         self._kbs: dict[Path, KnowledgeBase] = {}
         self._histories: dict[Path, History] = {}
         self._embedders: dict[str, Embedder] = {}
@@ -106,10 +118,33 @@ class Workspace:
             file_size=info.file_size, threads=engine.threads, has_chat_template=bool(info.chat_template),
         )
         with self._lock:
-            old, self._engine, self._model = self._engine, engine, summary
+            old, self._engine, self._model, self._adapter = self._engine, engine, summary, None
         if old is not None:
             old.close()  # waits for a generation still running on it to stop
         return summary
+
+    @property
+    def adapter(self) -> AdapterSummary | None:
+        return self._adapter
+
+    def load_adapter(self, path: str | Path) -> AdapterSummary:
+        """Apply a GGUF LoRA adapter to the loaded model for the fine-tuned modes (replacing the previous one)."""
+        engine = self._require_engine()
+        path = Path(path).expanduser()
+        engine.load_adapter(path)
+        summary = AdapterSummary(name=path.stem, path=path, file_size=path.stat().st_size)
+        with self._lock:
+            if self._engine is engine:
+                self._adapter = summary
+        return summary
+
+    def unload_adapter(self) -> None:
+        """Back to the base model only; the fine-tuned modes are refused until an adapter is loaded again."""
+        engine = self._engine
+        if engine is not None:
+            engine.unload_adapter()
+        with self._lock:
+            self._adapter = None
 
     def _require_engine(self) -> LlamaEngine:
         engine = self._engine
@@ -199,7 +234,7 @@ class Workspace:
 
         engine = self._require_engine()
         searchable = kb is not None and kb.chunk_count() > 0
-        question, mode_list = check_request(question, modes, searchable)
+        question, mode_list = check_request(question, modes, searchable, engine.adapter_path is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
         comparison = run_comparison(
             question, engine, mode_list, on_event=on_event, kb=kb if searchable else None, embedder=embedder,
@@ -225,7 +260,7 @@ class Workspace:
             raise InputError("There are no questions to evaluate. Load a question file or type some questions.")
         engine = self._require_engine()
         searchable = kb is not None and kb.chunk_count() > 0
-        mode_list = check_modes(modes, searchable)
+        mode_list = check_modes(modes, searchable, engine.adapter_path is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
         return evaluate(
             items, engine, mode_list, kb=kb if searchable else None, embedder=embedder,
@@ -236,7 +271,7 @@ class Workspace:
 
     def close(self) -> None:
         with self._lock:
-            engine, self._engine, self._model = self._engine, None, None
+            engine, self._engine, self._model, self._adapter = self._engine, None, None, None
             kbs = list(self._kbs.values())
             histories = list(self._histories.values())
             self._kbs.clear()

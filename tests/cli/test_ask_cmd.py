@@ -119,7 +119,8 @@ def test_a_missing_model_file_is_one_line(tmp_path: Path, capsys: pytest.Capture
     ("options", "words"),
     [
         (["   "], "question is empty"),
-        ([QUESTION, "--modes", "plain,finetuned"], "Unknown mode finetuned"),
+        ([QUESTION, "--modes", "plain,fine-tuned"], "Unknown mode fine-tuned"),
+        ([QUESTION, "--modes", "plain,finetuned"], "needs a fine-tuned adapter"),
         ([QUESTION, "--modes", "rag"], "needs a knowledge base"),
         ([QUESTION, "--max-tokens", "0"], "--max-tokens"),
         ([QUESTION, "--temperature", "-1"], "--temperature"),

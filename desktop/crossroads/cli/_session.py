@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crossroads.config import Settings
@@ -28,6 +29,27 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=DEFAULTS.top_k, help="passages retrieved for RAG")
 
 
+def add_adapter_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--adapter", type=Path, metavar="ADAPTER.gguf",
+                        help="a GGUF LoRA adapter for the model: enables the modes finetuned and finetuned+rag")
+
+
+def default_modes(args: argparse.Namespace) -> str:
+    """Every mode the given flags make possible: documents with --kb, the fine-tuned twins with --adapter."""
+    modes = ["plain", "rag"] if args.kb else ["plain"]
+    if getattr(args, "adapter", None):
+        modes += ["finetuned", "finetuned+rag"] if args.kb else ["finetuned"]
+    return ",".join(modes)
+
+
+def check_adapter(args: argparse.Namespace) -> None:
+    """Refuse a wrong --adapter file (missing, not a LoRA GGUF) before the model loads."""
+    from crossroads.engine.adapter import adapter_architecture
+
+    if getattr(args, "adapter", None):
+        adapter_architecture(args.adapter)
+
+
 def sampling(args: argparse.Namespace) -> SamplingParams:
     from crossroads.errors import InputError
 
@@ -39,13 +61,29 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
 
 
 def open_engine(args: argparse.Namespace, sequences: int) -> LlamaEngine:
+    """The model, with the --adapter applied when given; ``sequences`` is the number of base-model columns."""
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.models.catalog import display_name_for, resolve_chat_model
 
     settings = Settings(threads=args.threads, context_size=args.context)
     path = resolve_chat_model(args.model)
-    return LlamaEngine(path, context_size=settings.context_size, threads=settings.resolved_threads(),
-                       max_sequences=max(1, sequences), display_name=display_name_for(path))
+    engine = LlamaEngine(path, context_size=settings.context_size, threads=settings.resolved_threads(),
+                         max_sequences=max(1, sequences), display_name=display_name_for(path))
+    adapter = getattr(args, "adapter", None)
+    if adapter:
+        try:
+            engine.load_adapter(adapter)
+        except BaseException:
+            engine.close()
+            raise
+    return engine
+
+
+def base_columns(modes: list[str]) -> int:
+    """How many of ``modes`` the base model answers (the others run on the adapter's context)."""
+    from crossroads.compare import MODES
+
+    return sum(1 for m in modes if not MODES[m].uses_adapter)
 
 
 def open_kb(name_or_path: str) -> tuple[KnowledgeBase, Embedder]:

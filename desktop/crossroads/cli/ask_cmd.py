@@ -7,7 +7,16 @@ import json
 import sys
 
 from crossroads.cli._progress import say
-from crossroads.cli._session import add_model_flags, open_engine, open_kb, sampling
+from crossroads.cli._session import (
+    add_adapter_flags,
+    add_model_flags,
+    base_columns,
+    check_adapter,
+    default_modes,
+    open_engine,
+    open_kb,
+    sampling,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("question")
     parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
-    parser.add_argument("--modes", help="comma-separated: plain,rag (default: both with --kb, else plain)")
+    parser.add_argument("--modes", help="comma-separated: plain,rag,finetuned,finetuned+rag (default: every mode "
+                        "--kb and --adapter allow; plain alone without them)")
+    add_adapter_flags(parser)
     add_model_flags(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(handler=run)
@@ -27,14 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from crossroads.compare import check_request
 
-    _, modes = check_request(args.question, args.modes or ("plain,rag" if args.kb else "plain"), bool(args.kb))
+    _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
     sampling(args)  # refuse bad settings before loading anything
+    check_adapter(args)
     kb = embedder = None
     engine = None
     if args.kb:
         kb, embedder = open_kb(args.kb)
     try:
-        engine = open_engine(args, len(modes))
+        engine = open_engine(args, base_columns(modes))
         answer_and_print(args.question, engine, modes, kb, embedder, args)
     finally:  # also when the question is refused: the model's memory goes back at once
         if engine is not None:
@@ -82,7 +94,8 @@ def _print_figures(answer) -> None:
 def _print_answer(answer) -> None:
     from crossroads.compare import MODES
 
-    print(f"== {MODES[answer.mode].label} ==")
+    adapter = f" ({answer.adapter})" if answer.adapter else ""
+    print(f"== {MODES[answer.mode].label}{adapter} ==")
     print(answer.text or "(no answer)")
     _print_figures(answer)
     _print_sources(answer)

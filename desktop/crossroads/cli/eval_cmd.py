@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 from crossroads.cli._progress import say
-from crossroads.cli._session import add_model_flags, open_engine, open_kb, sampling
+from crossroads.cli._session import (
+    add_adapter_flags,
+    add_model_flags,
+    base_columns,
+    check_adapter,
+    default_modes,
+    open_engine,
+    open_kb,
+    sampling,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,8 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("questions", type=Path, metavar="QA_FILE")
     parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
-    parser.add_argument("--modes", help="comma-separated: plain,rag (default: both with --kb, else plain)")
+    parser.add_argument("--modes", help="comma-separated: plain,rag,finetuned,finetuned+rag (default: every mode "
+                        "--kb and --adapter allow; plain alone without them)")
     parser.add_argument("--limit", type=int, help="only the first N questions")
+    add_adapter_flags(parser)
     add_model_flags(parser)
     parser.add_argument("--json", action="store_true", help="print the full results as one JSON object")
     parser.add_argument("--out", type=Path, help="also write the full JSON results to this file")
@@ -38,14 +49,15 @@ def run(args: argparse.Namespace) -> int:
     items = load_questions(args.questions)
     if args.limit:
         items = items[: args.limit]
-    modes = check_modes(args.modes or ("plain,rag" if args.kb else "plain"), bool(args.kb))
+    modes = check_modes(args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
     params = sampling(args)
+    check_adapter(args)
     kb = embedder = None
     engine = None
     if args.kb:
         kb, embedder = open_kb(args.kb)
     try:
-        engine = open_engine(args, len(modes))
+        engine = open_engine(args, base_columns(modes))
 
         def progress(done: int, total: int, result) -> None:  # type: ignore[no-untyped-def]
             marks = " ".join(
@@ -69,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     summary = evaluation.summary()
     columns = ("questions", *SCORES, "median_words", "median_wall_s", "median_ttft_s", "median_tokens_per_s")
-    print("mode    " + "  ".join(f"{c:>14}" for c in columns))
+    width = max(8, *(len(m) + 1 for m in summary))
+    print(f"{'mode':<{width}}" + "  ".join(f"{c:>14}" for c in columns))
     for mode, row in summary.items():
-        print(f"{mode:<8}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))
+        print(f"{mode:<{width}}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))
     print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {evaluation.model}")
     return 0
 

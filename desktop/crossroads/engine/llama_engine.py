@@ -5,6 +5,12 @@ weights from memory, so decoding the tokens of two or four sequences in the same
 more than one (the research notes measured this; ``make bench`` checks it). It also keeps one thread pool busy
 instead of several competing ones, which sidesteps the OpenMP slowdown seen with several decoding threads.
 
+A LoRA adapter (a fine-tuned model) belongs to a context in llama.cpp, not to a sequence: the fine-tuned columns
+run on a second context over the same model weights (mmap-shared, not a second copy) with the adapter set on it.
+Both contexts are "lanes" of one decode loop, which alternates a ``llama_decode`` call per lane per step, so all
+four columns stream together. The base lane is created with the model; the adapter lane with the adapter, and it
+goes (with its KV memory) when the adapter is unloaded.
+
 A context is never used by two callers at once (llama.cpp crashes the process if it is): ``generate`` holds a lock
 for its whole stream. Every llama.cpp computation runs on the engine's own decode thread (see decode_thread).
 """
@@ -16,7 +22,7 @@ import ctypes
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +45,21 @@ _DECODE_HEAD_START = 48
 
 
 @dataclass
+class _Lane:
+    """One llama context over the shared model, its batch, and what each of its sequences holds in the KV cache."""
+
+    name: str
+    ctx: object | None = None
+    batch: object | None = None
+    sequences: int = 0
+    kv_tokens: list[list[int]] = field(default_factory=list)
+
+
+@dataclass
 class _Sequence:
-    index: int
+    index: int  # the caller's prompt number, used in events
+    lane: _Lane
+    seq_id: int  # the sequence number inside its lane's context
     pending: list[int]  # prompt tokens still to evaluate
     position: int  # next position in this sequence
     prompt_tokens: int
@@ -89,8 +108,10 @@ class LlamaEngine:
         params.use_mmap = True
         self._decoder = DecodeThread()
         self._model = None
-        self._ctx: object | None = None
-        self._batch: object | None = None
+        self._base = _Lane("base")
+        self._tuned = _Lane("adapter")  # its context exists only while an adapter is loaded
+        self._adapter: object | None = None  # the llama_adapter_lora pointer; valid while the model lives
+        self._adapter_path: Path | None = None
         self._lock = threading.Lock()  # one generation at a time, and no close in the middle of one
         self._model_lock = threading.Lock()  # the model is not freed while another thread tokenises with it
         try:
@@ -110,8 +131,6 @@ class LlamaEngine:
         try:
             self._llama_cpp = llama_cpp
             self._vocab = self._model.vocab
-            self._sequences = 0
-            self._kv_tokens: list[list[int]] = []
             self.template = ChatTemplate(
                 self.info.chat_template,
                 bos_token=self._token_text(self._model.token_bos()),
@@ -119,7 +138,7 @@ class LlamaEngine:
                 special_tokens=self._control_token_texts(),
                 model_name=self.name,
             )
-            self._decoder.call(lambda: self._ensure_context(max_sequences))
+            self._decoder.call(lambda: self._ensure_lane(self._base, max_sequences))
         except BaseException:  # a failed load frees what it took: the model's memory and the decode thread
             self._decoder.call(self._free)
             self._decoder.stop()
@@ -171,13 +190,17 @@ class LlamaEngine:
 
     # -- context -----------------------------------------------------------------------------------------------
 
-    def _ensure_context(self, sequences: int) -> None:
-        if self._ctx is not None and sequences <= self._sequences:
+    def _ensure_lane(self, lane: _Lane, sequences: int) -> None:
+        if lane.ctx is not None and sequences <= lane.sequences:
             return
         lc = self._llama_cpp
         from llama_cpp import _internals
 
-        self._close_context()
+        if lane is self._tuned:  # a second KV cache: check it fits beside the base one before allocating it
+            from crossroads.models.memory import check_fits
+
+            check_fits(self.info, self.context_size, self._base.sequences + sequences)
+        self._close_lane(lane)
         params = lc.llama_context_default_params()
         params.n_ctx = self.context_size * sequences
         params.n_batch = _BATCH
@@ -191,26 +214,32 @@ class LlamaEngine:
         )
         params.no_perf = True
         try:
-            self._ctx = _internals.LlamaContext(model=self._model, params=params, verbose=True)
+            lane.ctx = _internals.LlamaContext(model=self._model, params=params, verbose=True)
         except ValueError as exc:
             raise ModelError(
                 f"There is not enough memory for a {self.context_size}-token context with {self.name}. "
                 "Choose a smaller context size in the settings."
             ) from exc
-        self._batch = lc.llama_batch_init(_BATCH, 0, sequences)
-        self._sequences = sequences
-        self._kv_tokens = [[] for _ in range(sequences)]
+        lane.batch = lc.llama_batch_init(_BATCH, 0, sequences)
+        lane.sequences = sequences
+        lane.kv_tokens = [[] for _ in range(sequences)]
+        if lane is self._tuned and self._adapter is not None:
+            self._set_lane_adapter(self._adapter)
 
-    def _close_context(self) -> None:
-        if self._batch is not None:
-            self._llama_cpp.llama_batch_free(self._batch)
-            self._batch = None
-        if self._ctx is not None:
-            self._ctx.close()
-            self._ctx = None
+    def _close_lane(self, lane: _Lane) -> None:
+        if lane.batch is not None:
+            self._llama_cpp.llama_batch_free(lane.batch)
+            lane.batch = None
+        if lane.ctx is not None:
+            lane.ctx.close()  # type: ignore[attr-defined]
+            lane.ctx = None
+        lane.sequences = 0
+        lane.kv_tokens = []
 
     def _free(self) -> None:
-        self._close_context()
+        self._close_lane(self._tuned)
+        self._close_lane(self._base)
+        self._free_adapter()
         with self._model_lock:
             if self._model is not None:
                 self._model.close()
@@ -218,10 +247,98 @@ class LlamaEngine:
 
     def close(self) -> None:
         with self._lock:
-            if self._ctx is None and self._model is None:
+            if self._base.ctx is None and self._model is None:
                 return
             self._decoder.call(self._free)
             self._decoder.stop()
+
+    def clear_cache(self) -> None:
+        """Forget the prompts kept in the KV caches, so the next answer evaluates its whole prompt (benchmarks)."""
+        with self._lock:
+            self._decoder.call(lambda: [self._clear_lane(lane) for lane in (self._base, self._tuned)])
+
+    def _clear_lane(self, lane: _Lane) -> None:
+        if lane.ctx is not None:
+            self._llama_cpp.llama_memory_clear(self._llama_cpp.llama_get_memory(lane.ctx.ctx), True)  # type: ignore[attr-defined]
+        lane.kv_tokens = [[] for _ in range(lane.sequences)]
+
+    # -- adapter (the fine-tuned model) ------------------------------------------------------------------------
+
+    @property
+    def adapter_path(self) -> Path | None:
+        """The LoRA adapter the fine-tuned modes use, or None."""
+        return self._adapter_path
+
+    @property
+    def adapter_name(self) -> str | None:
+        return self._adapter_path.stem if self._adapter_path is not None else None
+
+    def load_adapter(self, path: Path) -> None:
+        """Apply a GGUF LoRA adapter to the fine-tuned lane, replacing the one loaded; the base answers are untouched.
+
+        A file that is not a LoRA adapter for this model raises ModelError and leaves the previous adapter in place.
+        """
+        from crossroads.engine.adapter import check_adapter_file, refused_message
+
+        path = Path(path)
+        with self._lock:
+            if self._model is None:
+                raise ModelError("The model has been closed. Load it again to continue.")
+            check_adapter_file(path, self.info.architecture, self.name)
+
+            def load() -> None:
+                with llama_log.capture_errors() as errors:
+                    adapter = self._llama_cpp.llama_adapter_lora_init(self._model.model, str(path).encode("utf-8"))
+                if not adapter:
+                    raise ModelError(refused_message(path, self.name, errors))
+                old = self._adapter
+                try:
+                    if self._tuned.ctx is None:  # made now, as many sequences as the base: no rebuild mid-question
+                        self._adapter = adapter
+                        self._ensure_lane(self._tuned, self._base.sequences)
+                    else:
+                        self._set_lane_adapter(adapter)
+                        self._clear_lane(self._tuned)  # its KV was computed under the old adapter
+                except BaseException:
+                    if self._tuned.ctx is not None and old is not None:
+                        self._set_lane_adapter(old)
+                    else:
+                        self._close_lane(self._tuned)
+                    self._adapter = old
+                    self._llama_cpp.llama_adapter_lora_free(adapter)
+                    raise
+                self._adapter = adapter
+                if old is not None:
+                    self._llama_cpp.llama_adapter_lora_free(old)
+
+            self._decoder.call(load)
+            self._adapter_path = path
+
+    def unload_adapter(self) -> None:
+        """Drop the adapter and the fine-tuned lane's context (its memory goes back)."""
+        with self._lock:
+            if self._model is None:
+                return
+
+            def unload() -> None:
+                self._close_lane(self._tuned)
+                self._free_adapter()
+
+            self._decoder.call(unload)
+            self._adapter_path = None
+
+    def _set_lane_adapter(self, adapter: object) -> None:
+        lc = self._llama_cpp
+        adapters = (lc.llama_adapter_lora_p_ctypes * 1)(adapter)
+        scales = (ctypes.c_float * 1)(1.0)
+        status = lc.llama_set_adapters_lora(self._tuned.ctx.ctx, adapters, 1, scales)  # type: ignore[attr-defined]
+        if status != 0:
+            raise ModelError(f"llama.cpp could not apply the adapter to {self.name} (status {status}).")
+
+    def _free_adapter(self) -> None:
+        if self._adapter is not None:
+            self._llama_cpp.llama_adapter_lora_free(self._adapter)
+            self._adapter = None
 
     # -- generation --------------------------------------------------------------------------------------------
 
@@ -249,13 +366,19 @@ class LlamaEngine:
         prompts: Sequence[Sequence[Message]],
         params: SamplingParams = SamplingParams(),
         cancel: CancelToken = NEVER,
+        *,
+        with_adapter: Sequence[bool] | None = None,
     ) -> Iterator[GenerationEvent]:
         """Answer several chats at once, streaming their tokens interleaved as they are decoded.
 
-        Yields ``TokenText`` for each new piece of text and one ``SequenceDone`` per prompt. Prompt tokens already
-        in a sequence's KV cache from the previous call (the shared system message, an unchanged context) are
-        not evaluated again.
+        Yields ``TokenText`` for each new piece of text and one ``SequenceDone`` per prompt. ``with_adapter`` says,
+        per prompt, whether it is answered by the fine-tuned model (the loaded adapter); the default is none.
+        Prompt tokens already in a sequence's KV cache from the previous call (the shared system message, an
+        unchanged context) are not evaluated again.
         """
+        flags = list(with_adapter) if with_adapter is not None else [False] * len(prompts)
+        if len(flags) != len(prompts):
+            raise ValueError("with_adapter needs one flag per prompt")
         events: queue.SimpleQueue[object] = queue.SimpleQueue()
         abandoned = threading.Event()  # the caller stopped listening: stop decoding too
         done = object()
@@ -265,7 +388,7 @@ class LlamaEngine:
                 # Tokenised here, on the decode thread under the engine lock: a close cannot free the model
                 # in the middle of it.
                 token_lists = [self.prompt_tokens(p) for p in prompts]
-                for event in self._generate_locked(token_lists, params, _Either(cancel, abandoned)):
+                for event in self._generate_locked(token_lists, flags, params, _Either(cancel, abandoned)):
                     events.put(event)
             finally:
                 events.put(done)
@@ -273,6 +396,8 @@ class LlamaEngine:
         with self._lock:
             if self._model is None:
                 raise ModelError("The model has been closed. Load it again to continue.")
+            if any(flags) and self._adapter is None:
+                raise ModelError("No fine-tuned adapter is loaded. Load one to answer with the fine-tuned model.")
             future = self._decoder.submit(run)
             try:
                 while (event := events.get()) is not done:
@@ -282,52 +407,57 @@ class LlamaEngine:
                 future.result()  # waits for the decode to stop; re-raises its error, if any
 
     def _generate_locked(
-        self, token_lists: list[list[int]], params: SamplingParams, cancel: CancelToken
+        self, token_lists: list[list[int]], flags: list[bool], params: SamplingParams, cancel: CancelToken
     ) -> Iterator[GenerationEvent]:
         lc = self._llama_cpp
-        self._ensure_context(len(token_lists))
-        ctx = self._ctx.ctx  # type: ignore[union-attr]
-        memory = lc.llama_get_memory(ctx)
-        start = time.perf_counter()
-        seqs: list[_Sequence] = []
-        for index, tokens in enumerate(token_lists):
+        for tokens in token_lists:
             if len(tokens) + 1 >= self.context_size:
                 raise ModelError(
                     f"The prompt is {len(tokens)} tokens long but the model's context holds {self.context_size}. "
                     "Use fewer or shorter sources, or a larger context size."
                 )
-            cached = self._kv_tokens[index]
-            reuse = _common_prefix(cached, tokens)
-            reuse = min(reuse, len(tokens) - 1)  # the last prompt token is always evaluated: it gives the logits
-            lc.llama_memory_seq_rm(memory, index, reuse, -1)
-            seqs.append(
-                _Sequence(
-                    index=index,
-                    pending=tokens[reuse:],
-                    position=reuse,
-                    prompt_tokens=len(tokens),
-                    reused=reuse,
-                    sampler=self._new_sampler(params),
-                    in_kv=tokens[:reuse],
+        start = time.perf_counter()
+        seqs: list[_Sequence] = []
+        for lane, use in ((self._base, False), (self._tuned, True)):
+            indexes = [i for i, flag in enumerate(flags) if flag == use]
+            if not indexes:
+                continue  # an unused lane keeps its cache for the next question
+            self._ensure_lane(lane, len(indexes))
+            memory = lc.llama_get_memory(lane.ctx.ctx)  # type: ignore[attr-defined]
+            for seq_id, index in enumerate(indexes):
+                tokens = token_lists[index]
+                reuse = _common_prefix(lane.kv_tokens[seq_id], tokens)
+                reuse = min(reuse, len(tokens) - 1)  # the last prompt token is always evaluated: it gives the logits
+                lc.llama_memory_seq_rm(memory, seq_id, reuse, -1)
+                seqs.append(
+                    _Sequence(
+                        index=index,
+                        lane=lane,
+                        seq_id=seq_id,
+                        pending=tokens[reuse:],
+                        position=reuse,
+                        prompt_tokens=len(tokens),
+                        reused=reuse,
+                        sampler=self._new_sampler(params),
+                        in_kv=tokens[:reuse],
+                    )
                 )
-            )
-        for extra in range(len(token_lists), self._sequences):
-            lc.llama_memory_seq_rm(memory, extra, 0, -1)
-            self._kv_tokens[extra] = []
+            for extra in range(len(indexes), lane.sequences):
+                lc.llama_memory_seq_rm(memory, extra, 0, -1)
+                lane.kv_tokens[extra] = []
 
         try:
             yield from self._decode_loop(seqs, params, cancel, start)
         finally:
             for seq in seqs:
-                self._kv_tokens[seq.index] = seq.in_kv
+                seq.lane.kv_tokens[seq.seq_id] = seq.in_kv
                 seq.sampler.close()  # type: ignore[attr-defined]
 
     def _decode_loop(
         self, seqs: list[_Sequence], params: SamplingParams, cancel: CancelToken, start: float
     ) -> Iterator[GenerationEvent]:
-        lc = self._llama_cpp
-        ctx = self._ctx.ctx  # type: ignore[union-attr]
-        batch = self._batch
+        """One step = one ``llama_decode`` per lane with work; the lanes alternate, so every column streams."""
+        lanes = [lane for lane in (self._base, self._tuned) if any(s.lane is lane for s in seqs)]
         steps = 0
         while True:
             steps += 1
@@ -338,68 +468,91 @@ class LlamaEngine:
                 for seq in active:
                     yield self._finish(seq, "cancelled", start)
                 return
-            batch.n_tokens = 0  # type: ignore[attr-defined]
-            outputs: list[tuple[_Sequence, int, list[int]]] = []
-            for seq in active:
-                if seq.last_token is not None:
-                    outputs.append((seq, _add(batch, seq.last_token, seq.position, seq.index, True), [seq.last_token]))
-                    seq.position += 1
-            # A sequence that already streams (or finishes its prompt in this step) limits how much prompt the
-            # others may evaluate per step, so its tokens keep flowing while a long RAG prompt is read.
-            streaming = bool(outputs)
-            budget = _BATCH - len(outputs)
-            for seq in sorted((s for s in active if s.pending), key=lambda s: len(s.pending)):
-                if budget <= 0:
-                    break
-                limit = budget
-                if streaming:
-                    limit = _PREFILL_WHILE_STREAMING
-                    if steps <= _DECODE_HEAD_START and len(seq.pending) > _PREFILL_WHILE_STREAMING:
-                        limit = 0  # a long prompt waits while the head start lasts; a short one costs nothing
-                take = min(len(seq.pending), budget, limit)
-                if take == 0:
-                    continue
-                part, seq.pending = seq.pending[:take], seq.pending[take:]
-                for offset, token in enumerate(part):
-                    last = not seq.pending and offset == take - 1
-                    index = _add(batch, token, seq.position, seq.index, last)
-                    seq.position += 1
-                if not seq.pending:
-                    outputs.append((seq, index, part))
-                    streaming = True
-                else:
-                    seq.in_kv.extend(part)
-                budget -= take
-            status = lc.llama_decode(ctx, batch)
-            if status != 0:
-                # 1: no room left in the KV cache; anything else is an internal failure. Either way the cache
-                # state is unknown: forget it, and end the answers cleanly with what they have.
-                memory = lc.llama_get_memory(ctx)
-                for seq in seqs:
-                    lc.llama_memory_seq_rm(memory, seq.index, 0, -1)
+            # A sequence that already streams, in either lane, limits how much prompt the others may evaluate per
+            # step, so its tokens keep flowing while a long RAG prompt is read.
+            streaming = any(s.last_token is not None for s in active)
+            for lane in lanes:
+                lane_active = [s for s in active if s.lane is lane and s.finished is None]
+                if lane_active:
+                    streaming = yield from self._step(lane, lane_active, seqs, params, streaming, steps, start)
+
+    def _step(
+        self,
+        lane: _Lane,
+        active: list[_Sequence],
+        seqs: list[_Sequence],
+        params: SamplingParams,
+        streaming: bool,
+        steps: int,
+        start: float,
+    ) -> Generator[GenerationEvent, None, bool]:
+        """Decode one batch in ``lane``; returns whether a sequence streams after it (limits the next lane)."""
+        lc = self._llama_cpp
+        ctx = lane.ctx.ctx  # type: ignore[attr-defined]
+        batch = lane.batch
+        batch.n_tokens = 0  # type: ignore[attr-defined]
+        outputs: list[tuple[_Sequence, int, list[int]]] = []
+        for seq in active:
+            if seq.last_token is not None:
+                outputs.append((seq, _add(batch, seq.last_token, seq.position, seq.seq_id, True), [seq.last_token]))
+                seq.position += 1
+        budget = _BATCH - len(outputs)
+        for seq in sorted((s for s in active if s.pending), key=lambda s: len(s.pending)):
+            if budget <= 0:
+                break
+            limit = budget
+            if streaming:
+                limit = _PREFILL_WHILE_STREAMING
+                if steps <= _DECODE_HEAD_START and len(seq.pending) > _PREFILL_WHILE_STREAMING:
+                    limit = 0  # a long prompt waits while the head start lasts; a short one costs nothing
+            take = min(len(seq.pending), budget, limit)
+            if take == 0:
+                continue
+            part, seq.pending = seq.pending[:take], seq.pending[take:]
+            for offset, token in enumerate(part):
+                last = not seq.pending and offset == take - 1
+                index = _add(batch, token, seq.position, seq.seq_id, last)
+                seq.position += 1
+            if not seq.pending:
+                outputs.append((seq, index, part))
+                streaming = True
+            else:
+                seq.in_kv.extend(part)
+            budget -= take
+        if batch.n_tokens == 0:  # type: ignore[attr-defined]
+            return streaming  # every prompt here waits for its head start
+        status = lc.llama_decode(ctx, batch)
+        if status != 0:
+            # 1: no room left in the KV cache; anything else is an internal failure. Either way the lane's cache
+            # state is unknown: forget it, and end its answers cleanly with what they have.
+            memory = lc.llama_get_memory(ctx)
+            for seq in seqs:
+                if seq.lane is lane:
+                    lc.llama_memory_seq_rm(memory, seq.seq_id, 0, -1)
                     seq.in_kv = []
-                for seq in active:
-                    yield self._finish(seq, "context" if status == 1 else "error", start)
-                return
-            now = time.perf_counter()
-            for seq, index, fed in outputs:
-                seq.in_kv.extend(fed)
-                token = lc.llama_sampler_sample(seq.sampler.sampler, ctx, index)  # type: ignore[attr-defined]
-                if seq.first_token_at is None:
-                    seq.first_token_at = now
-                if lc.llama_vocab_is_eog(self._vocab, token) and not params.ignore_eos:
-                    yield self._finish(seq, "stop", start)
-                    continue
-                seq.completion += 1
-                seq.last_token = token
-                piece = seq.decoder.decode(self._piece(token))
-                if piece:
-                    seq.text.append(piece)
-                    yield TokenText(seq.index, piece)
-                if seq.completion >= params.max_tokens:
-                    yield self._finish(seq, "length", start)
-                elif seq.position + 1 >= self.context_size:
-                    yield self._finish(seq, "context", start)
+            for seq in active:
+                yield self._finish(seq, "context" if status == 1 else "error", start)
+            return streaming
+        now = time.perf_counter()
+        for seq, index, fed in outputs:
+            seq.in_kv.extend(fed)
+            token = lc.llama_sampler_sample(seq.sampler.sampler, ctx, index)  # type: ignore[attr-defined]
+            if seq.first_token_at is None:
+                seq.first_token_at = now
+            if lc.llama_vocab_is_eog(self._vocab, token) and not params.ignore_eos:
+                yield self._finish(seq, "stop", start)
+                continue
+            seq.completion += 1
+            seq.last_token = token
+            piece = seq.decoder.decode(self._piece(token))
+            if piece:
+                seq.text.append(piece)
+                yield TokenText(seq.index, piece)
+            if seq.completion >= params.max_tokens:
+                yield self._finish(seq, "length", start)
+            elif seq.position + 1 >= self.context_size:
+                yield self._finish(seq, "context", start)
+        return streaming
 
     def _piece(self, token: int) -> bytes:
         buffer = ctypes.create_string_buffer(64)

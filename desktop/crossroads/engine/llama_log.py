@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import atexit
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _log = logging.getLogger("crossroads.llama")
 _callback = None  # keep a reference: ctypes would otherwise free the trampoline llama.cpp calls
+_capture = threading.local()  # per thread: the list collecting error lines, while capture_errors() is active
 
 
 def silence() -> None:
@@ -24,7 +28,11 @@ def silence() -> None:
     @llama_cpp.llama_log_callback
     def _on_log(level: int, text: bytes, user_data: object) -> None:
         # ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5 (continues the previous line)
-        _log.log(logging.WARNING if level == 4 else logging.DEBUG, text.decode("utf-8", "replace").rstrip())
+        line = text.decode("utf-8", "replace").rstrip()
+        _log.log(logging.WARNING if level == 4 else logging.DEBUG, line)
+        errors = getattr(_capture, "errors", None)
+        if errors is not None and level == 4:
+            errors.append(line)
 
     _callback = _on_log
     llama_cpp.llama_log_set(_callback, None)
@@ -32,3 +40,14 @@ def silence() -> None:
     from llama_cpp import _utils
 
     atexit.register(lambda: (_utils.outnull_file.close(), _utils.errnull_file.close()))
+
+
+@contextmanager
+def capture_errors() -> Iterator[list[str]]:
+    """Collect the error lines llama.cpp logs on this thread meanwhile: the only place it says why it refused."""
+    errors: list[str] = []
+    _capture.errors = errors
+    try:
+        yield errors
+    finally:
+        _capture.errors = None

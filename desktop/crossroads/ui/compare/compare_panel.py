@@ -72,6 +72,8 @@ class ComparePanel(QWidget):
         modes_row = QHBoxLayout()
         modes_row.addWidget(QLabel("Answer with:"))
         for name, mode in MODES.items():
+            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
+                continue
             box = QCheckBox(mode.label)
             box.setChecked(True)
             box.toggled.connect(self._update_columns)
@@ -117,6 +119,8 @@ class ComparePanel(QWidget):
         columns_row = QHBoxLayout(columns)
         columns_row.setContentsMargins(0, 0, 0, 0)
         for name, mode in MODES.items():
+            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
+                continue
             pane = AnswerPane(name, mode.label)
             pane.citation_clicked.connect(self._on_citation)
             self.panes[name] = pane

@@ -44,6 +44,8 @@ class ModePicker(QWidget):
         row.setSpacing(2)
         row.addWidget(QLabel("Answer with:"))
         for name, mode in MODES.items():
+            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
+                continue
             box = QCheckBox(mode.label)
             box.setChecked(True)
             box.setToolTip(MODE_TIPS.get(name, ""))

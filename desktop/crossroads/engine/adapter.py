@@ -1,0 +1,76 @@
+"""Is this file a LoRA adapter for the loaded model? Checked from its header before llama.cpp sees it.
+
+llama.cpp refuses a wrong file by returning NULL and logging one line; a user needs to know *which* mistake it was
+(not a GGUF, a whole model instead of an adapter, an adapter for another kind of model, for another base model of
+the same kind). The header answers the first three in milliseconds, without loading anything; the last one only
+llama.cpp can tell (tensor names and shapes against the base), so its logged reason is turned into words here.
+An adapter for another base model with identical shapes (e.g. the base and the instruct variant of one model) is
+accepted by llama.cpp: only the adapter's manifest (base model checksum) can tell those apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from crossroads.errors import ModelError
+
+ADAPTER_HINT = "Fine-tuned adapters are GGUF LoRA files, made by `crossroads finetune` or llama.cpp's converter."
+
+
+def check_adapter_file(path: Path, base_architecture: str, model_name: str) -> None:
+    """Raise ModelError saying what is wrong with ``path`` as an adapter for a ``base_architecture`` model."""
+    architecture = adapter_architecture(path)
+    if architecture != base_architecture:
+        raise ModelError(
+            f"{Path(path).name} was made for a '{architecture}' model, but {model_name} is a '{base_architecture}' "
+            "model. An adapter only works with the model it was trained on."
+        )
+
+
+def adapter_architecture(path: Path) -> str:
+    """The architecture a GGUF LoRA adapter was made for; ModelError if ``path`` is not one. Needs no model, so
+    the command line checks ``--adapter`` before spending seconds on loading the model."""
+    from crossroads.models.gguf_info import is_gguf, read_gguf_info
+
+    path = Path(path)
+    label = path.name or str(path)
+    if not path.exists():
+        raise ModelError(f"There is no adapter file at {path}.")
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not an adapter file. {ADAPTER_HINT}")
+    if not is_gguf(path):
+        raise ModelError(f"{label} is not a GGUF file, so it cannot be a fine-tuned adapter. {ADAPTER_HINT}")
+    try:
+        info = read_gguf_info(path)
+    except ModelError as exc:
+        raise ModelError(f"The adapter {label} cannot be read: {exc.message}") from exc
+    kind = info.metadata.get("general.type")
+    if kind != "adapter":
+        what = "a whole model" if kind in (None, "model") else f"a GGUF of type '{kind}'"
+        raise ModelError(
+            f"{label} is {what}, not an adapter. Load it as the model instead, or choose the adapter file "
+            "(a small GGUF) trained for the loaded model."
+        )
+    adapter_type = info.metadata.get("adapter.type")
+    if adapter_type != "lora":
+        raise ModelError(f"{label} is a '{adapter_type or 'unknown'}' adapter; Crossroads applies LoRA adapters only.")
+    return info.architecture
+
+
+def refused_message(path: Path, model_name: str, errors: Sequence[str]) -> str:
+    """Words for llama.cpp's refusal of an adapter that passed the header checks."""
+    reason = " ".join(errors)
+    label = Path(path).name
+    if "does not exist in base model" in reason or "incorrect shape" in reason:
+        return (
+            f"{label} does not fit {model_name}: its weights have other names or sizes, so it was trained on "
+            "another base model. Load the model it was trained on, or train an adapter for this one."
+        )
+    detail = f" (llama.cpp: {_short(reason)})" if reason else ""
+    return f"llama.cpp could not load the adapter {label} for {model_name}{detail}. The file may be damaged."
+
+
+def _short(reason: str) -> str:
+    marker = "failed to apply lora adapter:"
+    return reason.split(marker, 1)[1].strip() if marker in reason else reason.strip()

@@ -1,0 +1,93 @@
+"""``crossroads ask`` and ``crossroads eval`` with ``--adapter``: the fine-tuned modes beside the others."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crossroads.cli import main
+
+QUESTION = "Where do staff park?"
+
+
+@pytest.fixture
+def model_flags(tiny_model_path: Path) -> list[str]:
+    return ["--model", str(tiny_model_path), "--context", "2048", "--threads", "2", "--max-tokens", "10"]
+
+
+def single_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and lines[0].startswith("crossroads: ")
+    return lines[0]
+
+
+def test_ask_with_an_adapter_and_a_kb_answers_in_all_four_modes_by_default(
+    policy_kb_dir: Path, tiny_lora_path: Path, model_flags: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ask", QUESTION, "--kb", str(policy_kb_dir), "--adapter", str(tiny_lora_path), "--json",
+                 *model_flags])
+    data = json.loads(capfd.readouterr().out)
+    assert code == 0
+    assert [a["mode"] for a in data["answers"]] == ["plain", "rag", "finetuned", "finetuned+rag"]
+    assert [a["adapter"] for a in data["answers"]] == [None, None, "tiny-lora", "tiny-lora"]
+    assert data["adapter"]["path"] == str(tiny_lora_path)
+    plain, _, tuned, _ = data["answers"]
+    assert tuned["text"] != plain["text"]
+
+
+def test_ask_prints_the_fine_tuned_column_under_its_label_with_the_adapter_name(
+    tiny_lora_path: Path, model_flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", QUESTION, "--modes", "plain,finetuned", "--adapter", str(tiny_lora_path),
+                 *model_flags]) == 0
+    out = capsys.readouterr().out
+    assert "== Model only ==" in out and "== Fine-tuned (tiny-lora) ==" in out
+
+
+def test_fine_tuned_modes_without_adapter_are_refused_before_the_model_loads(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    missing_model = ["--model", str(tmp_path / "no-such-model.gguf")]
+    assert main(["ask", QUESTION, "--modes", "plain,finetuned", *missing_model]) == 2
+    line = single_error_line(capfd.readouterr().err)
+    assert "fine-tuned adapter" in line and "--adapter" in line
+
+
+def test_a_file_that_is_not_an_adapter_is_refused_before_the_model_loads(
+    tmp_path: Path, tiny_model_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an adapter\n", encoding="utf-8")
+    missing_model = ["--model", str(tmp_path / "no-such-model.gguf")]
+    assert main(["ask", QUESTION, "--adapter", str(notes), *missing_model]) == 2
+    assert "notes.txt is not a GGUF file" in single_error_line(capfd.readouterr().err)
+    assert main(["ask", QUESTION, "--adapter", str(tiny_model_path), *missing_model]) == 2
+    assert "is a whole model, not an adapter" in single_error_line(capfd.readouterr().err)
+
+
+def test_eval_with_an_adapter_scores_the_fine_tuned_modes(
+    tmp_path: Path, policy_kb_dir: Path, tiny_lora_path: Path, model_flags: list[str],
+    capfd: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text(json.dumps({"question": QUESTION, "answers": ["lot K7"]}) + "\n", encoding="utf-8")
+    code = main(["eval", str(questions), "--kb", str(policy_kb_dir), "--adapter", str(tiny_lora_path),
+                 "--modes", "rag,finetuned+rag", "--json", *model_flags])
+    data = json.loads(capfd.readouterr().out)
+    assert code == 0
+    assert data["modes"] == ["rag", "finetuned+rag"] and set(data["summary"]) == {"rag", "finetuned+rag"}
+    assert data["adapter"] == str(tiny_lora_path)
+    assert [a["adapter"] for a in data["questions"][0]["answers"]] == [None, "tiny-lora"]
+
+
+def test_eval_table_fits_the_longest_mode_name(
+    tmp_path: Path, tiny_lora_path: Path, model_flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "qa.jsonl"
+    questions.write_text(json.dumps({"question": QUESTION}) + "\n", encoding="utf-8")
+    assert main(["eval", str(questions), "--adapter", str(tiny_lora_path), *model_flags]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("mode ") and rows[1].startswith("plain ") and rows[2].startswith("finetuned ")

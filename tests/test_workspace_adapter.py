@@ -1,0 +1,75 @@
+"""The app's side of the fine-tuned model: load and unload an adapter, ask and evaluate in the four modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crossroads.config import Settings
+from crossroads.errors import InputError, ModelError
+from crossroads.evaluate import QAItem
+from crossroads.workspace import Workspace
+
+SETTINGS = Settings(max_tokens=12, threads=2, context_size=2048)
+FOUR = ["plain", "rag", "finetuned", "finetuned+rag"]
+
+
+@pytest.fixture
+def workspace(tiny_model_path: Path):  # type: ignore[no-untyped-def]
+    ws = Workspace(SETTINGS)
+    ws.load_model(str(tiny_model_path))
+    yield ws
+    ws.close()
+
+
+def test_loading_an_adapter_enables_the_four_modes_and_unloading_refuses_them_again(
+    workspace: Workspace, tiny_lora_path: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "policy.md").write_text("# Parking\n\nStaff park in lot K7 behind the warehouse.\n")
+    kb = workspace.open_kb("acme")
+    workspace.index(kb, [tmp_path / "policy.md"])
+    with pytest.raises(InputError, match="fine-tuned adapter"):
+        workspace.ask("Where do staff park?", FOUR, kb)
+
+    summary = workspace.load_adapter(tiny_lora_path)
+    assert summary.name == "tiny-lora" and summary.path == tiny_lora_path and summary.file_size > 0
+    assert workspace.adapter == summary
+    comparison = workspace.ask("Where do staff park?", FOUR, kb)
+    assert [a.mode for a in comparison.answers] == FOUR
+    assert comparison.answers[2].adapter == "tiny-lora"
+    saved = workspace.history(kb).get(workspace.history(kb).entries()[0].id)
+    assert saved["adapter"]["name"] == "tiny-lora.gguf"
+
+    evaluation = workspace.evaluate([QAItem("Where do staff park?", ("K7",))], ["plain", "finetuned"], kb)
+    assert set(evaluation.summary()) == {"plain", "finetuned"}
+
+    workspace.unload_adapter()
+    assert workspace.adapter is None
+    with pytest.raises(InputError, match="fine-tuned adapter"):
+        workspace.evaluate([QAItem("Where do staff park?")], ["finetuned"], kb)
+    assert workspace.ask("Where do staff park?", ["plain"], kb).answers[0].text
+
+
+def test_a_bad_adapter_leaves_the_loaded_one_in_place(workspace: Workspace, tiny_lora_path: Path,
+                                                      tiny_model_path: Path) -> None:
+    workspace.load_adapter(tiny_lora_path)
+    with pytest.raises(ModelError, match="not an adapter"):
+        workspace.load_adapter(tiny_model_path)
+    assert workspace.adapter is not None and workspace.adapter.path == tiny_lora_path
+    assert workspace.ask("Say hello.", ["finetuned"], None).answers[0].text
+
+
+def test_swapping_the_model_drops_the_adapter_trained_for_the_old_one(
+    workspace: Workspace, tiny_lora_path: Path, tiny_model_path: Path
+) -> None:
+    workspace.load_adapter(tiny_lora_path)
+    workspace.load_model(str(tiny_model_path))
+    assert workspace.adapter is None
+    with pytest.raises(InputError, match="fine-tuned adapter"):
+        workspace.ask("Say hello.", ["finetuned"], None)
+
+
+def test_an_adapter_needs_a_model_first(tiny_lora_path: Path) -> None:
+    with pytest.raises(ModelError, match="No model is loaded"):
+        Workspace(SETTINGS).load_adapter(tiny_lora_path)
