@@ -40,7 +40,8 @@ def test_table_rows_stay_together_with_their_header() -> None:
 
 
 def test_pdf_lines_wrapped_mid_sentence_are_one_sentence() -> None:
-    units = passage_sentences("The machine must cool for thirty\nminutes before it is used again. Then press the restart button.")
+    wrapped = "The machine must cool for thirty\nminutes before it is used again. Then press the restart button."
+    units = passage_sentences(wrapped)
     assert units == ["The machine must cool for thirty minutes before it is used again.",
                      "Then press the restart button."]
 
