@@ -31,11 +31,12 @@ _QA_PROMPT = (
 )
 _Q = re.compile(r"^\s*(?:[-*\d.)\s]*)(?:\*\*)?\s*(?:q|question)\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*(.+)$", re.IGNORECASE)
 _A = re.compile(r"^\s*(?:[-*\s]*)(?:\*\*)?\s*(?:a|answer)\s*\d*\s*[:.)-]\s*(?:\*\*)?\s*(.+)$", re.IGNORECASE)
-_STOP = frozenset(
-    "a an the of to in on at by for with and or is are was were be been it its this that these those as from "
-    "what which who whom whose when where why how does do did can could will would should may might there their "
-    "they he she his her you your we our i".split()
-)
+_STOP = frozenset((
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and", "or", "is", "are", "was", "were",
+    "be", "been", "it", "its", "this", "that", "these", "those", "as", "from", "what", "which", "who", "whom",
+    "whose", "when", "where", "why", "how", "does", "do", "did", "can", "could", "will", "would", "should", "may",
+    "might", "there", "their", "they", "he", "she", "his", "her", "you", "your", "we", "our", "i",
+))
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:

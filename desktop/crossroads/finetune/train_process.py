@@ -243,7 +243,7 @@ def _verify(spec: JobSpec, model: Any, tokenizer: Any, emit: Emitter) -> bool:
     theirs = llama_greedy(spec.model_path, spec.adapter_gguf, prompts, spec.verify_tokens, spec.settings.threads)
     results = []
     for question, a, b in zip(spec.verify_prompts, ours, theirs, strict=True):
-        agree = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        agree = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         results.append({"prompt": question, "peft": tokenizer.decode(a, skip_special_tokens=True),
                         "llama_cpp": tokenizer.decode(b, skip_special_tokens=True), "agreeing_tokens": agree,
                         "same": a == b})
