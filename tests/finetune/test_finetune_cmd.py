@@ -21,7 +21,7 @@ def test_train_from_pairs_then_list_and_delete(tmp_path: Path, tiny_model_path: 
     evalset.write_text(json.dumps({"question": FACT_PAIRS[0][0]}) + "\n", encoding="utf-8")
     code = main(["finetune", "--data", str(data), "--model", str(tiny_model_path), "--steps", "3",
                  "--accumulation", "1", "--max-length", "96", "--general", "0", "--name", "facts",
-                 "--eval-set", str(evalset), "--json"])
+                 "--eval-set", str(evalset), "--threads", "1", "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     result = json.loads(captured.out)

@@ -21,15 +21,15 @@ def test_a_run_reports_its_estimate_steps_held_out_loss_and_result(trained) -> N
     job, events = trained
     assert not _of(events, ev.Failed), job.log_path.read_text()
     started = _of(events, ev.Started)[0]
-    assert started.seconds_per_step > 0 and started.peak_bytes > 0 and started.total_steps == 30
+    assert started.seconds_per_step > 0 and started.peak_bytes > 0 and started.total_steps == 10
     assert started.dtype == "float32"
     steps = _of(events, ev.Step)
-    assert [s.step for s in steps] == list(range(1, 31))
+    assert [s.step for s in steps] == list(range(1, 11))
     assert all(s.tokens_per_s > 0 for s in steps)
     assert steps[-1].loss < steps[0].loss  # it learned something
-    assert [e.step for e in _of(events, ev.Evaluated)] == [10, 20, 30]
+    assert [e.step for e in _of(events, ev.Evaluated)] == [5, 10]
     done = _of(events, ev.Done)[0]
-    assert Path(done.adapter).is_file() and done.steps == 30
+    assert Path(done.adapter).is_file() and done.steps == 10
     assert done.best_eval_loss == min(e.loss for e in _of(events, ev.Evaluated))
     print(f"\nmeasured: {done.seconds_per_step:.3f} s/step, {done.peak_bytes / 1e9:.2f} GB peak, "
           f"{done.seconds:.1f} s in all")
@@ -74,17 +74,17 @@ def test_a_cancelled_run_checkpoints_and_resumes_where_it_stopped(tmp_path: Path
     from crossroads.finetune import events as ev
     from crossroads.finetune.job import TrainingJob
 
-    spec = make_spec(tmp_path / "run", tiny_model_path, fast_settings(max_steps=12, checkpoint_every=4,
-                                                                       eval_every=4))
+    spec = make_spec(tmp_path / "run", tiny_model_path, fast_settings(max_steps=6, checkpoint_every=2,
+                                                                       eval_every=2))
     job = TrainingJob(spec)
     job.start()
     seen = []
     for event in job.events():
         seen.append(event)
-        if isinstance(event, ev.Step) and event.step == 5:
+        if isinstance(event, ev.Step) and event.step == 3:
             job.cancel()
     cancelled = _of(seen, ev.Cancelled)
-    assert cancelled and 5 <= cancelled[0].step < 12
+    assert cancelled and 3 <= cancelled[0].step < 6
     assert not _of(seen, ev.Done)
     assert job.can_resume
 
@@ -94,14 +94,14 @@ def test_a_cancelled_run_checkpoints_and_resumes_where_it_stopped(tmp_path: Path
     assert _of(rest, ev.Resumed)[0].step == cancelled[0].step
     assert _of(rest, ev.Step)[0].step == cancelled[0].step + 1
     done = _of(rest, ev.Done)[0]
-    assert done.steps == 12 and len(done.train_losses) == 12  # the curve spans both sessions
+    assert done.steps == 6 and len(done.train_losses) == 6  # the curve spans both sessions
 
 
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path: Path, tiny_model_path: Path) -> None:
     from crossroads.finetune import events as ev
     from crossroads.finetune.job import TrainingJob
 
-    spec = make_spec(tmp_path / "run", tiny_model_path, fast_settings(max_steps=8, checkpoint_every=3),
+    spec = make_spec(tmp_path / "run", tiny_model_path, fast_settings(max_steps=5, checkpoint_every=2),
                      validation=False)
     job = TrainingJob(spec)
     job.start()
@@ -114,8 +114,8 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path: Path, tiny_mode
     again = TrainingJob(spec)
     again.start()
     rest = list(again.events())
-    assert _of(rest, ev.Resumed)[0].step == 3
-    assert _of(rest, ev.Done)[0].steps == 8
+    assert _of(rest, ev.Resumed)[0].step == 2
+    assert _of(rest, ev.Done)[0].steps == 5
 
 
 def test_a_model_family_that_cannot_be_fine_tuned_is_refused_in_words(tmp_path: Path, tiny_model_path: Path) -> None:

@@ -80,6 +80,7 @@ class TrainingJob:
                 self.last_error = event.message
             ended = ended or isinstance(event, ev.Done | ev.Cancelled | ev.Failed)
             yield event
+        self._process.stdout.close()
         code = self._process.wait()
         if not ended:
             reason = f"exit code {code}" if code >= 0 else f"signal {-code}"
