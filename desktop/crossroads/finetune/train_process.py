@@ -99,7 +99,7 @@ def run(spec: JobSpec, emit: Emitter, cancel: CancelWatch) -> int:
     settings = spec.settings
     info = read_gguf_info(spec.model_path)
     check_architecture(info.architecture)
-    _refuse_before_loading(info.parameters or info.file_size)
+    _refuse_before_loading(info.parameters or info.file_size * 2)  # ~4-5 bits a weight
     hf_model.quiet_libraries()
     import torch
 

@@ -11,6 +11,8 @@ import ctypes
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from crossroads.errors import ModelError
 
 
@@ -64,7 +66,7 @@ def _one(lc: object, internals: object, model: object, adapter: object, prompt: 
             ctx.decode(batch)
             past += len(feed)
             logits = lc.llama_get_logits_ith(ctx.ctx, -1)  # type: ignore[attr-defined]
-            token = max(range(n_vocab), key=logits.__getitem__)
+            token = int(np.ctypeslib.as_array(logits, shape=(n_vocab,)).argmax())
             out.append(token)
             if lc.llama_vocab_is_eog(vocab, token):  # type: ignore[attr-defined]
                 break
