@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crossroads.engine.events import SamplingParams
 from crossroads.finetune.generate import general_examples, general_questions, parse_pairs, qa_from_passages, supported
 
 PASSAGE = "Staff park in lot K7 behind the Zorbanian warehouse. The Zorbanian travel allowance is 73 florins per day."
@@ -36,6 +37,7 @@ def test_the_model_writes_only_supported_pairs_about_a_passage(tiny_engine) -> N
 def test_general_examples_are_the_models_own_answers(tiny_engine) -> None:  # type: ignore[no-untyped-def]
     questions = general_questions()
     assert len(questions) >= 20 and len(set(questions)) == len(questions)
-    found = general_examples(tiny_engine, questions[:2], system_message="Answer briefly.")
+    found = general_examples(tiny_engine, questions[:2], system_message="Answer briefly.",
+                             params=SamplingParams(max_tokens=16))
     assert [e.question for e in found] == questions[:2]
     assert all(e.source == "general" and e.answer for e in found)
