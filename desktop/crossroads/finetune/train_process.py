@@ -233,23 +233,37 @@ def run(spec: JobSpec, emit: Emitter, cancel: CancelWatch) -> int:
 
 
 def _verify(spec: JobSpec, model: Any, tokenizer: Any, emit: Emitter) -> bool:
+    """Greedy tokens with the adapter, PEFT against llama.cpp; the base model's agreement is reported beside them.
+
+    The base GGUF is quantised and torch runs its fp32 dequantisation, so even without an adapter the two can part
+    at a near-tie after some tokens: the base figure tells such noise from a wrong adapter.
+    """
     from crossroads.finetune import hf_model
     from crossroads.finetune.encode import prompt_ids
     from crossroads.finetune.verify import llama_greedy
 
     model.eval()
+    n = spec.verify_tokens
     prompts = [prompt_ids(tokenizer, q, spec.system_message) for q in spec.verify_prompts]
-    ours = [hf_model.greedy(model, tokenizer, p, spec.verify_tokens) for p in prompts]
-    theirs = llama_greedy(spec.model_path, spec.adapter_gguf, prompts, spec.verify_tokens, spec.settings.threads)
+    ours = [hf_model.greedy(model, tokenizer, p, n) for p in prompts]
+    theirs = llama_greedy(spec.model_path, spec.adapter_gguf, prompts, n, spec.settings.threads)
+    with model.disable_adapter():
+        base_ours = [hf_model.greedy(model, tokenizer, p, n) for p in prompts]
+    base_theirs = llama_greedy(spec.model_path, None, prompts, n, spec.settings.threads)
     results = []
-    for question, a, b in zip(spec.verify_prompts, ours, theirs, strict=True):
-        agree = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-        results.append({"prompt": question, "peft": tokenizer.decode(a, skip_special_tokens=True),
-                        "llama_cpp": tokenizer.decode(b, skip_special_tokens=True), "agreeing_tokens": agree,
-                        "same": a == b})
+    for i, question in enumerate(spec.verify_prompts):
+        results.append({"prompt": question, "peft": tokenizer.decode(ours[i], skip_special_tokens=True),
+                        "llama_cpp": tokenizer.decode(theirs[i], skip_special_tokens=True),
+                        "agreeing_tokens": _agreeing(ours[i], theirs[i]), "same": ours[i] == theirs[i],
+                        "base_agreeing_tokens": _agreeing(base_ours[i], base_theirs[i]),
+                        "base_same": base_ours[i] == base_theirs[i]})
     ok = all(r["same"] for r in results)
     emit("verified", ok=ok, prompts=results)
     return ok
+
+
+def _agreeing(a: list[int], b: list[int]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _refuse_before_loading(parameters: int) -> None:
