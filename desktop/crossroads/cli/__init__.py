@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from crossroads import __version__
 from crossroads.errors import Cancelled, CrossroadsError
 
-SUBCOMMANDS = ("models_cmd", "index_cmd", "kb_cmd", "ask_cmd", "eval_cmd", "decide_cmd", "demo_cmd", "gui_cmd")
+SUBCOMMANDS = (
+    "models_cmd", "index_cmd", "kb_cmd", "ask_cmd", "eval_cmd", "decide_cmd", "demo_cmd", "finetune_cmd", "gui_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
