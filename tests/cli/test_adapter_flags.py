@@ -91,3 +91,33 @@ def test_eval_table_fits_the_longest_mode_name(
     assert main(["eval", str(questions), "--adapter", str(tiny_lora_path), *model_flags]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("mode ") and rows[1].startswith("plain ") and rows[2].startswith("finetuned ")
+
+
+def _keep(adapter: Path, name: str, base_sha256: str) -> None:
+    from crossroads.finetune.runs import Manifest, save_run
+
+    save_run(name, adapter, Manifest(name=name, base_model="SmolLM2-135M-Instruct.Q4_1.gguf", base_sha256=base_sha256))
+
+
+def test_a_kept_adapter_is_named_rather_than_given_as_a_file(
+    tiny_lora_path: Path, tiny_model_path: Path, model_flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crossroads.finetune.runs import model_sha256
+
+    _keep(tiny_lora_path, "handbook", model_sha256(tiny_model_path))
+    assert main(["ask", QUESTION, "--modes", "plain,finetuned", "--adapter", "handbook", *model_flags]) == 0
+    assert "== Fine-tuned (handbook) ==" in capsys.readouterr().out
+
+
+def test_a_kept_adapter_trained_on_another_model_is_refused_before_the_model_loads(
+    tiny_lora_path: Path, model_flags: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    _keep(tiny_lora_path, "other-base", "0" * 64)
+    assert main(["ask", QUESTION, "--modes", "finetuned", "--adapter", "other-base", *model_flags]) == 2
+    line = single_error_line(capfd.readouterr().err)
+    assert "other-base" in line and "trained for" in line
+
+
+def test_an_unknown_adapter_name_is_refused_plainly(model_flags: list[str], capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", QUESTION, "--modes", "finetuned", "--adapter", "nosuch", *model_flags]) == 2
+    assert "no adapter called “nosuch”" in single_error_line(capfd.readouterr().err)

@@ -30,8 +30,9 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def add_adapter_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--adapter", type=Path, metavar="ADAPTER.gguf",
-                        help="a GGUF LoRA adapter for the model: enables the modes finetuned and finetuned+rag")
+    parser.add_argument("--adapter", metavar="NAME_OR_GGUF",
+                        help="an adapter kept by `crossroads finetune` (its name) or a GGUF LoRA adapter file: "
+                             "enables the modes finetuned and finetuned+rag")
 
 
 def default_modes(args: argparse.Namespace) -> str:
@@ -43,11 +44,23 @@ def default_modes(args: argparse.Namespace) -> str:
 
 
 def check_adapter(args: argparse.Namespace) -> None:
-    """Refuse a wrong --adapter file (missing, not a LoRA GGUF) before the model loads."""
+    """Resolve --adapter to a file and refuse a wrong one before the model loads: missing, not a LoRA GGUF, or
+    (for a kept adapter) trained on other weights than the model asked for."""
     from crossroads.engine.adapter import adapter_architecture
 
-    if getattr(args, "adapter", None):
-        adapter_architecture(args.adapter)
+    given = getattr(args, "adapter", None)
+    if not given:
+        return
+    path = Path(given).expanduser()
+    if not path.is_file() and not path.suffix and "/" not in str(given):
+        from crossroads.finetune.runs import check_base, load_run
+        from crossroads.models.catalog import resolve_chat_model
+
+        run = load_run(str(given))
+        check_base(run, resolve_chat_model(args.model))
+        path = run.adapter_path
+    adapter_architecture(path)
+    args.adapter = path
 
 
 def sampling(args: argparse.Namespace) -> SamplingParams:

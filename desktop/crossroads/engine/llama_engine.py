@@ -271,7 +271,11 @@ class LlamaEngine:
 
     @property
     def adapter_name(self) -> str | None:
-        return self._adapter_path.stem if self._adapter_path is not None else None
+        """The file's name, or its folder's for an adapter kept by ``crossroads finetune`` (``NAME/adapter.gguf``)."""
+        path = self._adapter_path
+        if path is None:
+            return None
+        return path.parent.name if path.name == "adapter.gguf" else path.stem
 
     def load_adapter(self, path: Path) -> None:
         """Apply a GGUF LoRA adapter to the fine-tuned lane, replacing the one loaded; the base answers are untouched.
