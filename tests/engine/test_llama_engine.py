@@ -164,7 +164,7 @@ from crossroads.engine.events import SamplingParams
 from crossroads.engine.llama_engine import LlamaEngine
 from crossroads.errors import ModelError
 
-long = "The Zorbanian travel allowance is 73 florins per day, paid monthly. " * 40
+long = "The Zorbanian travel allowance is 73 florins per day, paid monthly. " * 12
 prompt = [Message("system", "Be brief."), Message("user", long + "How much is it?")]
 random.seed(7)
 outcomes = {"answered": 0, "closed": 0}
@@ -213,6 +213,6 @@ def test_closing_the_model_while_it_tokenises_and_answers_never_crashes(tiny_mod
     import sys
 
     run = subprocess.run([sys.executable, "-c", CLOSE_RACE, str(tiny_model_path), "8"], capture_output=True,
-                         text=True, timeout=300)
+                         text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]
     assert "answered" in run.stdout
