@@ -44,7 +44,9 @@ class AnswerPane(QFrame):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
+        self.title.setWordWrap(True)
         self.figures = QLabel("")
+        self.figures.setWordWrap(True)  # four columns share the width: the figures wrap rather than widen them
         self.figures.setToolTip(FIGURES_TIP)
         self.figures.setObjectName("figures")
         self.grounded = QLabel("")
@@ -73,7 +75,7 @@ class AnswerPane(QFrame):
 
     def restyle(self) -> None:
         colors = theme.colors()
-        accent = colors.rag_accent if self.mode == "rag" else colors.plain_accent
+        accent = theme.mode_accent(self.mode, colors)
         self.setStyleSheet(
             f"QFrame#{self.objectName()} {{ border: 1px solid palette(mid); border-top: 3px solid "
             f"{theme.css(accent)}; border-radius: 4px; }}"
