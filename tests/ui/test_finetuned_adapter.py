@@ -32,6 +32,8 @@ def with_documents(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-un
 
 def change_adapter(qtbot, window, path: Path | None) -> None:  # type: ignore[no-untyped-def]
     """Open ``path`` as the adapter (None: remove it), as the model bar does, and wait for the worker."""
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
+    assert window.model_bar.open_adapter_action.isEnabled()
     if path is None:
         window.model_bar.remove_adapter_action.trigger()
     else:
@@ -120,7 +122,10 @@ def test_a_refused_adapter_says_why_and_keeps_the_adapter_loaded_before(
 def test_a_refused_adapter_with_none_loaded_changes_nothing(
     qtbot, make_window, tiny_model_path: Path
 ) -> None:
-    window = make_window()
+    window = make_window(load=False)
+    assert not window.model_bar.open_adapter_action.isEnabled(), "an adapter needs its model loaded first"
+    with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS):
+        window.load_model(str(tiny_model_path))
     change_adapter(qtbot, window, tiny_model_path)
     assert "not an adapter" in window.notice.text() and "Nothing was changed" in window.notice.text()
     assert window.workspace.adapter is None and not window.model_bar.adapter_label.isVisibleTo(window)

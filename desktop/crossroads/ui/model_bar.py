@@ -95,6 +95,8 @@ class ModelBar(QWidget):
         self.remove_adapter_action.setEnabled(False)
         self.adapter_button.setMenu(menu)
         self._has_model = False
+        self._has_adapter = False
+        self._loading = False
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -152,7 +154,7 @@ class ModelBar(QWidget):
 
     def show_model(self, model: ModelSummary | None) -> None:
         self._has_model = model is not None
-        self.open_adapter_action.setEnabled(self._has_model)
+        self._sync_actions()
         if model is None:
             self._name.setText("No model loaded")
             self._detail.setText("Choose a model to start.")
@@ -164,7 +166,8 @@ class ModelBar(QWidget):
 
     def show_adapter(self, adapter: AdapterSummary | None) -> None:
         """The fine-tuned adapter on top of the model, as a tag beside its name; nothing when there is none."""
-        self.remove_adapter_action.setEnabled(adapter is not None)
+        self._has_adapter = adapter is not None
+        self._sync_actions()
         if adapter is None:
             self.adapter_label.hide()
             self.adapter_label.setText("")
@@ -186,8 +189,15 @@ class ModelBar(QWidget):
         self.choices.setEnabled(what is None)
         self.open_button.setEnabled(what is None)
         self.adapter_button.setEnabled(what is None)
+        self._loading = what is not None
+        self._sync_actions()
         if what is not None:
             self._busy.setToolTip(f"Loading {what}…")
+
+    def _sync_actions(self) -> None:
+        """Open needs a loaded model, Remove a loaded adapter; neither while a model or adapter is loading."""
+        self.open_adapter_action.setEnabled(self._has_model and not self._loading)
+        self.remove_adapter_action.setEnabled(self._has_adapter and not self._loading)
 
     def open_adapter(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a fine-tuned adapter (GGUF LoRA)", str(Path.home()),
