@@ -129,8 +129,8 @@ class ComparePanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(columns)
         splitter.addWidget(self.sources)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)  # the answers first; the sources below get the smaller share
+        splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         self.legend = QLabel("")
         self.legend.setObjectName("muted")
@@ -216,8 +216,10 @@ class ComparePanel(QWidget):
     def _update_columns(self, shown: set[str] | None = None) -> None:
         """Show the chosen modes' columns (or, for a comparison from the history, the modes it was answered in)."""
         modes = set(self.selected_modes()) if shown is None else shown
+        visible = [name for name in self.panes if name in modes or (not modes and name == "plain")]
         for name, pane in self.panes.items():
-            pane.setVisible(name in modes or (not modes and name == "plain"))
+            pane.setVisible(name in visible)
+            pane.set_compact(len(visible) > 2)
         self.sources.setVisible(any(MODES[m].uses_documents for m in modes if m in MODES))
 
     # -- asking -----------------------------------------------------------------------------------------------
