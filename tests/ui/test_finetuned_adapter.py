@@ -158,3 +158,22 @@ def test_removing_the_adapter_or_switching_the_model_takes_the_fine_tuned_column
     assert window.workspace.adapter is None
     assert not any(compare.panes[m].isVisibleTo(window) for m in TUNED)
     assert offered(window.evaluate.mode_boxes) == ["plain", "rag"]
+
+
+def test_the_adapter_comes_back_with_its_model_after_a_restart(
+    qtbot, make_window, tiny_model_path: Path, tiny_lora_path: Path
+) -> None:
+    first = make_window()
+    change_adapter(qtbot, first, tiny_lora_path)
+    first.close()
+
+    again = make_window()  # the same user-data folder: the preferences of the first window
+    qtbot.waitUntil(lambda: again.workspace.adapter is not None and not again.loading_model, timeout=WAIT_MS)
+    assert again.workspace.adapter.path == tiny_lora_path
+    assert "tiny-lora" in again.model_bar.adapter_name()
+    change_adapter(qtbot, again, None)
+    again.close()
+
+    third = make_window()
+    qtbot.wait(300)
+    assert not third.loading_model and third.workspace.adapter is None, "a removed adapter stays removed"

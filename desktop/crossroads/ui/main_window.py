@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self.workspace = workspace or Workspace(self.prefs.settings())
         self._model_worker: Worker | None = None
         self._adapter_worker: Worker | None = None
+        self._restore_adapter = True  # the first model loaded gets back the adapter it had when the app closed
+        self._pending_adapter: str | None = None
         self._pending_model: str | None = None
         self._closing = False
         self._catalog_choices: list[tuple[str, str]] = []
@@ -328,6 +330,11 @@ class MainWindow(QMainWindow):
     def _on_model_loaded(self, summary: ModelSummary) -> None:
         self.model_bar.show_model(summary)
         self._show_adapter(self.workspace.adapter)  # a new model drops the old one's adapter
+        if self._restore_adapter:
+            self._restore_adapter = False
+            remembered = self.prefs.last_adapter(str(summary.path))
+            if remembered and Path(remembered).is_file():
+                self._pending_adapter = remembered  # applied once the model's worker has ended
         self.prefs.remember_model(str(summary.path))
         self.show_status(f"{summary.name} is ready.")
         self.notice.hide()
@@ -346,8 +353,11 @@ class MainWindow(QMainWindow):
     def _loaded_next(self) -> None:
         self.model_bar.set_loading(None)
         pending, self._pending_model = self._pending_model, None
+        adapter, self._pending_adapter = self._pending_adapter, None
         if pending:
-            self.load_model(pending)
+            self.load_model(pending)  # a new model: the adapter asked for meanwhile was for the old one
+        elif adapter:
+            self.load_adapter(adapter)
 
     # -- the fine-tuned adapter -------------------------------------------------------------------------------
 
@@ -361,7 +371,10 @@ class MainWindow(QMainWindow):
 
     def _change_adapter(self, path: str | None) -> None:
         if self.loading_model:
-            self.show_status("Wait until the model has loaded.")
+            if path is not None:
+                self._pending_adapter = path
+            else:
+                self.show_status("Wait until the model has loaded.")
             return
         self._stop_answering()
         ws = self.workspace
@@ -384,6 +397,9 @@ class MainWindow(QMainWindow):
 
     def _on_adapter_changed(self, summary: AdapterSummary | None) -> None:
         self._show_adapter(summary)
+        model = self.workspace.model
+        if model is not None:
+            self.prefs.remember_adapter(str(model.path), str(summary.path) if summary is not None else None)
         self.notice.hide()
         self.show_status(f"Fine-tuned adapter {summary.name} loaded: the Fine-tuned columns are available."
                          if summary is not None else "Adapter removed: answering with the base model only.")
