@@ -7,7 +7,7 @@ import re
 import time
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
@@ -44,6 +44,7 @@ class AnswerPane(QFrame):
         self.title.setWordWrap(True)
         self.figures = QLabel("")
         self.figures.setWordWrap(True)  # four columns share the width: the figures wrap rather than widen them
+        self.figures.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.figures.setToolTip(FIGURES_TIP)
         self.figures.setObjectName("figures")
         self.grounded = QLabel("")
@@ -81,6 +82,8 @@ class AnswerPane(QFrame):
         font.setPointSizeF(font.pointSizeF() * (1.0 if self._compact else 1.1))
         self.title.setFont(font)
         self._layout.setContentsMargins(*((6, 6, 6, 6) if self._compact else (10, 8, 10, 8)))
+        lines = 3 if self._compact else 0  # narrow columns wrap their figures unevenly: keep the answers aligned
+        self.figures.setMinimumHeight(self.figures.fontMetrics().lineSpacing() * lines)
         colors = theme.colors()
         accent = theme.mode_accent(self.mode, colors)
         self.setStyleSheet(
