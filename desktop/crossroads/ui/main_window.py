@@ -41,7 +41,7 @@ from crossroads.ui.model_bar import ModelBar
 from crossroads.ui.notice_bar import NoticeBar
 from crossroads.ui.preferences import Preferences
 from crossroads.ui.worker import Emit, Worker, stop_all
-from crossroads.workspace import ModelSummary, Workspace
+from crossroads.workspace import AdapterSummary, ModelSummary, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
         self.prefs = preferences or Preferences()
         self.workspace = workspace or Workspace(self.prefs.settings())
         self._model_worker: Worker | None = None
+        self._adapter_worker: Worker | None = None
+        self._restore_adapter = True  # the first model loaded gets back the adapter it had when the app closed
+        self._pending_adapter: str | None = None
         self._pending_model: str | None = None
         self._closing = False
         self._catalog_choices: list[tuple[str, str]] = []
@@ -79,6 +82,8 @@ class MainWindow(QMainWindow):
 
         self.model_bar = ModelBar()
         self.model_bar.model_chosen.connect(self.load_model)
+        self.model_bar.adapter_chosen.connect(self.load_adapter)
+        self.model_bar.adapter_removed.connect(self.remove_adapter)
         self.notice = NoticeBar()
         self.library = LibraryPanel(self.workspace)
         self.compare = ComparePanel(self.workspace)
@@ -161,6 +166,9 @@ class MainWindow(QMainWindow):
         open_model.setShortcut(QKeySequence("Ctrl+O"))
         open_model.triggered.connect(self.model_bar.open_button.click)
         file_menu.addAction(open_model)
+        self.model_bar.open_adapter_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        file_menu.addAction(self.model_bar.open_adapter_action)
+        file_menu.addAction(self.model_bar.remove_adapter_action)
         add_docs = QAction("Add documents…", self)
         add_docs.setShortcut(QKeySequence("Ctrl+D"))
         add_docs.triggered.connect(self.library.add_files_button.click)
@@ -288,19 +296,16 @@ class MainWindow(QMainWindow):
 
     @property
     def loading_model(self) -> bool:
-        return self._model_worker is not None
+        return self._model_worker is not None or self._adapter_worker is not None
 
     # -- the model --------------------------------------------------------------------------------------------
 
     def load_model(self, name_or_path: str) -> None:
         """Load on a worker; a running comparison or evaluation stops first. The old model stays if this one fails."""
-        if self._model_worker is not None:
+        if self.loading_model:
             self._pending_model = name_or_path
             return
-        if self.compare.running:
-            self.compare.stop()
-        if self.evaluate.running:  # its answers so far are kept; the rest would come from another model
-            self.evaluate.cancel()
+        self._stop_answering()
         ws = self.workspace
 
         def job(cancel: CancelToken, emit: Emit) -> ModelSummary:
@@ -316,8 +321,20 @@ class MainWindow(QMainWindow):
         self._model_worker = worker
         worker.start()
 
+    def _stop_answering(self) -> None:
+        if self.compare.running:
+            self.compare.stop()
+        if self.evaluate.running:  # its answers so far are kept; the rest would come from another model
+            self.evaluate.cancel()
+
     def _on_model_loaded(self, summary: ModelSummary) -> None:
         self.model_bar.show_model(summary)
+        self._show_adapter(self.workspace.adapter)  # a new model drops the old one's adapter
+        if self._restore_adapter:
+            self._restore_adapter = False
+            remembered = self.prefs.last_adapter(str(summary.path))
+            if remembered and Path(remembered).is_file():
+                self._pending_adapter = remembered  # applied once the model's worker has ended
         self.prefs.remember_model(str(summary.path))
         self.show_status(f"{summary.name} is ready.")
         self.notice.hide()
@@ -331,10 +348,76 @@ class MainWindow(QMainWindow):
 
     def _on_model_ended(self) -> None:
         self._model_worker = None
+        self._loaded_next()
+
+    def _loaded_next(self) -> None:
         self.model_bar.set_loading(None)
         pending, self._pending_model = self._pending_model, None
+        adapter, self._pending_adapter = self._pending_adapter, None
         if pending:
-            self.load_model(pending)
+            self.load_model(pending)  # a new model: the adapter asked for meanwhile was for the old one
+        elif adapter:
+            self.load_adapter(adapter)
+
+    # -- the fine-tuned adapter -------------------------------------------------------------------------------
+
+    def load_adapter(self, path: str) -> None:
+        """Apply a GGUF LoRA adapter on a worker; a refused file says why and leaves the previous state as it was."""
+        self._change_adapter(path)
+
+    def remove_adapter(self) -> None:
+        """Back to the base model alone: the Fine-tuned columns and modes go away."""
+        self._change_adapter(None)
+
+    def _change_adapter(self, path: str | None) -> None:
+        if self.loading_model:
+            if path is not None:
+                self._pending_adapter = path
+            else:
+                self.show_status("Wait until the model has loaded.")
+            return
+        self._stop_answering()
+        ws = self.workspace
+
+        def job(cancel: CancelToken, emit: Emit) -> AdapterSummary | None:
+            if path is None:
+                ws.unload_adapter()
+                return None
+            return ws.load_adapter(path)
+
+        label = Path(path).name if path is not None else None
+        self.model_bar.set_loading(label or "the base model")
+        self.show_status(f"Loading the adapter {label}…" if label else "Removing the adapter…")
+        worker = Worker(job, "load-adapter" if path else "remove-adapter")
+        worker.finished.connect(self._on_adapter_changed)
+        worker.failed.connect(self._on_adapter_failed)
+        worker.ended.connect(self._on_adapter_ended)
+        self._adapter_worker = worker
+        worker.start()
+
+    def _on_adapter_changed(self, summary: AdapterSummary | None) -> None:
+        self._show_adapter(summary)
+        model = self.workspace.model
+        if model is not None:
+            self.prefs.remember_adapter(str(model.path), str(summary.path) if summary is not None else None)
+        self.notice.hide()
+        self.show_status(f"Fine-tuned adapter {summary.name} loaded: the Fine-tuned columns are available."
+                         if summary is not None else "Adapter removed: answering with the base model only.")
+
+    def _on_adapter_failed(self, message: str) -> None:
+        kept = self.workspace.adapter
+        self._show_adapter(kept)
+        suffix = f" The adapter {kept.name} is still loaded." if kept is not None else " Nothing was changed."
+        self.show_problem(message + suffix)
+
+    def _on_adapter_ended(self) -> None:
+        self._adapter_worker = None
+        self._loaded_next()
+
+    def _show_adapter(self, adapter: AdapterSummary | None) -> None:
+        self.model_bar.show_adapter(adapter)
+        self.compare.set_adapter(adapter)
+        self.evaluate.set_adapter(adapter)
 
     def refresh_model_choices(self, scan: bool = True) -> None:
         """Catalog models at once; GGUF files elsewhere on this computer from a scan on a worker."""

@@ -1,4 +1,8 @@
-"""The model bar: what is loaded, and every way to load another (catalog, files found here, recent, Open GGUF…)."""
+"""The model bar: what is loaded, and every way to load another (catalog, files found here, recent, Open GGUF…).
+
+It also shows the fine-tuned adapter applied on top of the model, if any, and offers to open or remove one; the
+window does the loading on a worker, through the workspace.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,21 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from crossroads.models.memory import gigabytes
-from crossroads.workspace import ModelSummary
+from crossroads.workspace import AdapterSummary, ModelSummary
 
 _PLACEHOLDER = "Switch model…"
+NO_ADAPTER_TIP = ("No fine-tuned adapter: the Fine-tuned columns are off. Open a GGUF LoRA adapter trained for this "
+                  "model to compare the fine-tuned model with the others.")
 
 
 def describe(model: ModelSummary) -> tuple[str, str]:
@@ -40,6 +48,8 @@ def describe(model: ModelSummary) -> tuple[str, str]:
 
 class ModelBar(QWidget):
     model_chosen = Signal(str)  # a catalog name or a GGUF path
+    adapter_chosen = Signal(str)  # a GGUF LoRA adapter file
+    adapter_removed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,18 +79,44 @@ class ModelBar(QWidget):
         self.open_button.setToolTip("Load any GGUF model file from disk (you can also drop a .gguf on the window).")
         self.open_button.clicked.connect(self._open_file)
 
+        self.adapter_label = QLabel("")
+        self.adapter_label.setObjectName("adapterName")
+        self.adapter_label.hide()
+        self.adapter_button = QToolButton()
+        self.adapter_button.setText("Fine-tuned adapter")
+        self.adapter_button.setToolTip(NO_ADAPTER_TIP)
+        self.adapter_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.adapter_button)
+        self.open_adapter_action = menu.addAction("Open fine-tuned adapter…")
+        self.open_adapter_action.triggered.connect(self.open_adapter)
+        self.remove_adapter_action = menu.addAction("Remove adapter")
+        self.remove_adapter_action.triggered.connect(self.adapter_removed)
+        self.open_adapter_action.setEnabled(False)  # an adapter is trained for a model: load the model first
+        self.remove_adapter_action.setEnabled(False)
+        self.adapter_button.setMenu(menu)
+        self._has_model = False
+        self._has_adapter = False
+        self._loading = False
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(10)
         text = QWidget()
         column = _vbox(text)
-        column.addWidget(self._name)
+        headline = QHBoxLayout()
+        headline.setSpacing(8)
+        headline.addWidget(self._name)
+        headline.addWidget(self.adapter_label)
+        headline.addStretch(1)
+        column.addLayout(headline)
         column.addWidget(self._detail)
         layout.addWidget(text, 1)
         layout.addWidget(self._busy)
         layout.addWidget(self.choices)
         layout.addWidget(self.open_button)
+        layout.addWidget(self.adapter_button)
         self.set_choices([], [], [])
+        self.show_adapter(None)
 
     def set_choices(self, catalog: list[tuple[str, str]], found: list[Path], recent: list[str]) -> None:
         """catalog: (name, display name) of pulled chat models; found: GGUF files on this machine."""
@@ -117,6 +153,8 @@ class ModelBar(QWidget):
         self.choices.blockSignals(False)
 
     def show_model(self, model: ModelSummary | None) -> None:
+        self._has_model = model is not None
+        self._sync_actions()
         if model is None:
             self._name.setText("No model loaded")
             self._detail.setText("Choose a model to start.")
@@ -126,13 +164,46 @@ class ModelBar(QWidget):
         self._detail.setText(detail)
         self._detail.setToolTip(f"{model.path}\n{detail}")
 
+    def show_adapter(self, adapter: AdapterSummary | None) -> None:
+        """The fine-tuned adapter on top of the model, as a tag beside its name; nothing when there is none."""
+        self._has_adapter = adapter is not None
+        self._sync_actions()
+        if adapter is None:
+            self.adapter_label.hide()
+            self.adapter_label.setText("")
+            self.adapter_button.setToolTip(NO_ADAPTER_TIP)
+            return
+        self.adapter_label.setText(f"+ fine-tuned: {adapter.name}")
+        self.adapter_label.setToolTip(f"LoRA adapter applied for the Fine-tuned columns:\n{adapter.path}\n"
+                                      f"{gigabytes(adapter.file_size)}")
+        self.adapter_label.setStyleSheet("padding: 1px 6px; border: 1px solid palette(mid); border-radius: 3px;")
+        self.adapter_label.show()
+        self.adapter_button.setToolTip(f"Fine-tuned adapter: {adapter.name}. Open another, or remove it.")
+
+    def adapter_name(self) -> str:
+        return self.adapter_label.text()
+
     def set_loading(self, what: str | None) -> None:
-        """Show a busy bar while a model loads; the old one stays usable until the new one is ready."""
+        """Show a busy bar while a model or adapter loads; the old one stays usable until the new one is ready."""
         self._busy.setVisible(what is not None)
         self.choices.setEnabled(what is None)
         self.open_button.setEnabled(what is None)
+        self.adapter_button.setEnabled(what is None)
+        self._loading = what is not None
+        self._sync_actions()
         if what is not None:
             self._busy.setToolTip(f"Loading {what}…")
+
+    def _sync_actions(self) -> None:
+        """Open needs a loaded model, Remove a loaded adapter; neither while a model or adapter is loading."""
+        self.open_adapter_action.setEnabled(self._has_model and not self._loading)
+        self.remove_adapter_action.setEnabled(self._has_adapter and not self._loading)
+
+    def open_adapter(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a fine-tuned adapter (GGUF LoRA)", str(Path.home()),
+                                              "GGUF LoRA adapters (*.gguf);;All files (*)")
+        if path:
+            self.adapter_chosen.emit(path)
 
     def _on_activated(self, index: int) -> None:
         value = self.choices.itemData(index)

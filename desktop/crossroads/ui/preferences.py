@@ -1,5 +1,5 @@
 """The app's persisted choices (QSettings, an INI file in the user-data folder): settings, recent models, last
-knowledge base, theme, window layout.
+knowledge base, last fine-tuned adapter (with the model it was applied to), theme, window layout.
 
 An INI file next to the knowledge bases (rather than the registry or a plist) keeps everything Crossroads stores in
 one folder a user can back up or delete, and lets tests run against a throwaway folder.
@@ -66,6 +66,18 @@ class Preferences:
     def last_model(self) -> str | None:
         value = self._q.value("last_model")
         return str(value) if value else None
+
+    def last_adapter(self, model_path: str) -> str | None:
+        """The adapter last applied to this model, if it was still applied when the app closed."""
+        if str(self._q.value("adapter/model", "")) != model_path:
+            return None
+        value = self._q.value("adapter/path")
+        return str(value) if value else None
+
+    def remember_adapter(self, model_path: str, adapter_path: str | None) -> None:
+        self._q.setValue("adapter/model", model_path if adapter_path else "")
+        self._q.setValue("adapter/path", adapter_path or "")
+        self._q.sync()
 
     def last_kb(self) -> str | None:
         value = self._q.value("last_kb")

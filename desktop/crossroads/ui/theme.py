@@ -30,6 +30,8 @@ class Colors:
     accent: QColor
     plain_accent: QColor  # the "model only" column
     rag_accent: QColor  # the "model + your documents" column
+    tuned_accent: QColor  # the "fine-tuned" column
+    tuned_rag_accent: QColor  # the "fine-tuned + documents" column
     good: QColor
     bad: QColor
 
@@ -44,6 +46,8 @@ _LIGHT = Colors(
     accent=QColor("#2463b6"),
     plain_accent=QColor("#7a5ab8"),
     rag_accent=QColor("#1e8a5a"),
+    tuned_accent=QColor("#c2610c"),
+    tuned_rag_accent=QColor("#1f7a9e"),
     good=QColor("#1e7d4f"),
     bad=QColor("#b3362b"),
 )
@@ -57,6 +61,8 @@ _DARK = Colors(
     accent=QColor("#6ea8ff"),
     plain_accent=QColor("#b59cf0"),
     rag_accent=QColor("#5fd39a"),
+    tuned_accent=QColor("#f0a35e"),
+    tuned_rag_accent=QColor("#63c3e6"),
     good=QColor("#6fd8a0"),
     bad=QColor("#ff8a7a"),
 )
@@ -107,6 +113,13 @@ def is_dark() -> bool:
 
 def colors() -> Colors:
     return _DARK if is_dark() else _LIGHT
+
+
+def mode_accent(mode: str, palette_colors: Colors | None = None) -> QColor:
+    """The colour a mode wears everywhere (its answer column, its bars and swatches), so columns and charts match."""
+    c = palette_colors or colors()
+    return {"rag": c.rag_accent, "finetuned": c.tuned_accent, "finetuned+rag": c.tuned_rag_accent}.get(
+        mode, c.plain_accent)
 
 
 def apply_theme(app: QApplication, theme: str = "system", presentation: bool | None = None) -> None:

@@ -7,8 +7,8 @@ import re
 import time
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from crossroads.ui import theme
@@ -37,14 +37,14 @@ class AnswerPane(QFrame):
     def __init__(self, mode: str, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.mode = mode
-        self.setObjectName(f"answer_{mode}")
+        self.setObjectName(f"answer_{mode.replace('+', '_')}")  # "+" is no valid style-sheet name
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(label)
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        self.title.setFont(font)
+        self._compact = False
+        self.title.setWordWrap(True)
         self.figures = QLabel("")
+        self.figures.setWordWrap(True)  # four columns share the width: the figures wrap rather than widen them
+        self.figures.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.figures.setToolTip(FIGURES_TIP)
         self.figures.setObjectName("figures")
         self.grounded = QLabel("")
@@ -58,7 +58,7 @@ class AnswerPane(QFrame):
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
+        self._layout = layout
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.figures)
@@ -71,9 +71,21 @@ class AnswerPane(QFrame):
         self._answer: dict[str, Any] | None = None
         self.restyle()
 
+    def set_compact(self, on: bool) -> None:
+        """Three or four columns share the width: a smaller title and margins, so each answer keeps its room."""
+        self._compact = on
+        self.restyle()
+
     def restyle(self) -> None:
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * (1.0 if self._compact else 1.1))
+        self.title.setFont(font)
+        self._layout.setContentsMargins(*((6, 6, 6, 6) if self._compact else (10, 8, 10, 8)))
+        lines = 3 if self._compact else 0  # narrow columns wrap their figures unevenly: keep the answers aligned
+        self.figures.setMinimumHeight(self.figures.fontMetrics().lineSpacing() * lines)
         colors = theme.colors()
-        accent = colors.rag_accent if self.mode == "rag" else colors.plain_accent
+        accent = theme.mode_accent(self.mode, colors)
         self.setStyleSheet(
             f"QFrame#{self.objectName()} {{ border: 1px solid palette(mid); border-top: 3px solid "
             f"{theme.css(accent)}; border-radius: 4px; }}"
@@ -128,7 +140,8 @@ class AnswerPane(QFrame):
         """Render a finished answer (live or from history) from its JSON form, sentences marked."""
         self._answer = answer
         self.figures.setText(
-            f"first token {_seconds(answer['ttft_s'])} · {answer['tokens_per_s']:.1f} tokens/s · "
+            f"first token {_seconds(answer['ttft_s'])} · {answer['tokens_per_s']:.1f} tokens/s"
+            f"{chr(10) if self._compact else ' · '}"  # narrow columns: two even lines, not a ragged wrap
             f"{answer['completion_tokens']} tokens · {_seconds(answer['wall_s'])} in all"
         )
         self.text.setHtml(self._marked_html(answer))
@@ -143,11 +156,12 @@ class AnswerPane(QFrame):
             good = share >= 0.5
             self.grounded.setText(
                 f"Grounded {share:.0%} · {supported} of {len(checked)} sentence{'s' if len(checked) != 1 else ''} "
-                "supported by the sources"
+                + ("supported" if self._compact else "supported by the sources")
             )
             self.grounded.setStyleSheet(f"color: {theme.css(colors.good if good else colors.bad)}; font-weight: 600;")
         notes = {
-            "length": "Cut off at the maximum answer length (Settings → Max tokens).",
+            "length": ("Cut off at Settings → Max tokens." if self._compact else
+                       "Cut off at the maximum answer length (Settings → Max tokens)."),
             "context": "Stopped: the model's context is full.",
             "cancelled": "Stopped.",
             "not_in_documents": (

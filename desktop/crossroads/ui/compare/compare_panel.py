@@ -34,7 +34,9 @@ from crossroads.ui import theme
 from crossroads.ui.compare.answer_pane import AnswerPane
 from crossroads.ui.compare.sources_panel import SourcesPanel
 from crossroads.ui.worker import Emit, Worker
-from crossroads.workspace import Workspace
+from crossroads.workspace import AdapterSummary, Workspace
+
+NO_ADAPTER = "Open a fine-tuned adapter first (File → Open fine-tuned adapter…)."
 
 
 class ComparePanel(QWidget):
@@ -51,6 +53,8 @@ class ComparePanel(QWidget):
         self._demo_index = -1
         self._asked_at = 0.0
         self._last: dict[str, Any] | None = None
+        self._adapter: AdapterSummary | None = None
+        self._documents = False  # a knowledge base with documents is open
 
         self.question = QPlainTextEdit()
         self.question.setPlaceholderText("Ask a question about your documents…   (Ctrl+Enter to ask)")
@@ -72,11 +76,9 @@ class ComparePanel(QWidget):
         modes_row = QHBoxLayout()
         modes_row.addWidget(QLabel("Answer with:"))
         for name, mode in MODES.items():
-            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
-                continue
             box = QCheckBox(mode.label)
-            box.setChecked(True)
-            box.toggled.connect(self._update_columns)
+            box.setChecked(not mode.uses_adapter)  # the fine-tuned ones are ticked when an adapter is opened
+            box.toggled.connect(lambda _on: self._update_columns())
             self.mode_boxes[name] = box
             modes_row.addWidget(box)
         modes_row.addStretch(1)
@@ -119,8 +121,6 @@ class ComparePanel(QWidget):
         columns_row = QHBoxLayout(columns)
         columns_row.setContentsMargins(0, 0, 0, 0)
         for name, mode in MODES.items():
-            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
-                continue
             pane = AnswerPane(name, mode.label)
             pane.citation_clicked.connect(self._on_citation)
             self.panes[name] = pane
@@ -129,8 +129,8 @@ class ComparePanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(columns)
         splitter.addWidget(self.sources)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)  # the answers first; the sources below get the smaller share
+        splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         self.legend = QLabel("")
         self.legend.setObjectName("muted")
@@ -168,26 +168,59 @@ class ComparePanel(QWidget):
 
     def set_knowledge_base(self, kb: KnowledgeBase | None, has_documents: bool = True) -> None:
         self._kb = kb
+        self._documents = kb is not None and has_documents
         self.sources.set_knowledge_base(kb)
-        box = self.mode_boxes["rag"]
-        usable = kb is not None and has_documents
-        box.setEnabled(usable)
-        if kb is None:
-            box.setToolTip("Choose a knowledge base in the library first.")
-        elif not has_documents:
-            box.setToolTip(f"“{kb.name}” has no documents yet: add some in the library.")
-        else:
-            box.setToolTip(f"Answer with passages from “{kb.name}”.")
+        self._update_boxes()
+
+    def set_adapter(self, adapter: AdapterSummary | None) -> None:
+        """The fine-tuned adapter the workspace holds now; its columns are offered (and ticked) only with one."""
+        newly = adapter is not None and (self._adapter is None or self._adapter.path != adapter.path)
+        self._adapter = adapter
+        for name, mode in MODES.items():
+            if mode.uses_adapter:
+                if newly:
+                    self.mode_boxes[name].blockSignals(True)
+                    self.mode_boxes[name].setChecked(True)
+                    self.mode_boxes[name].blockSignals(False)
+                self.panes[name].title.setToolTip(
+                    f"The model with the fine-tuned adapter {adapter.name} ({adapter.path.name})" if adapter else "")
+        self._update_boxes()
+
+    def _update_boxes(self) -> None:
+        """Each mode's box is usable only when what it needs (documents, an adapter) is there; the tip says why not."""
+        kb = self._kb
+        for name, mode in MODES.items():
+            box = self.mode_boxes[name]
+            reasons = []
+            if mode.uses_documents and kb is None:
+                reasons.append("Choose a knowledge base in the library first.")
+            elif mode.uses_documents and not self._documents and kb is not None:
+                reasons.append(f"“{kb.name}” has no documents yet: add some in the library.")
+            if mode.uses_adapter and self._adapter is None:
+                reasons.append(NO_ADAPTER)
+            box.setEnabled(not reasons)
+            if reasons:
+                box.setToolTip(" ".join(reasons))
+            elif mode.uses_adapter and self._adapter is not None:
+                with_docs = f", with passages from “{kb.name}”" if mode.uses_documents and kb is not None else ""
+                box.setToolTip(f"Answer with the fine-tuned adapter {self._adapter.name}{with_docs}.")
+            elif mode.uses_documents and kb is not None:
+                box.setToolTip(f"Answer with passages from “{kb.name}”.")
+            else:
+                box.setToolTip("The model answers from what it learned in training alone.")
         self._update_columns()
 
     def selected_modes(self) -> list[str]:
         return [name for name, box in self.mode_boxes.items() if box.isChecked() and box.isEnabled()]
 
-    def _update_columns(self) -> None:
-        modes = self.selected_modes()
+    def _update_columns(self, shown: set[str] | None = None) -> None:
+        """Show the chosen modes' columns (or, for a comparison from the history, the modes it was answered in)."""
+        modes = set(self.selected_modes()) if shown is None else shown
+        visible = [name for name in self.panes if name in modes or (not modes and name == "plain")]
         for name, pane in self.panes.items():
-            pane.setVisible(name in modes or (not modes and name == "plain"))
-        self.sources.setVisible("rag" in modes)
+            pane.setVisible(name in visible)
+            pane.set_compact(len(visible) > 2)
+        self.sources.setVisible(any(MODES[m].uses_documents for m in modes if m in MODES))
 
     # -- asking -----------------------------------------------------------------------------------------------
 
@@ -201,7 +234,8 @@ class ComparePanel(QWidget):
             return
         modes = self.selected_modes()
         if not modes:
-            self.failed.emit("Choose at least one way to answer (Model only, or Model + your documents).")
+            self.failed.emit("Choose at least one way to answer (Model only, Model + your documents, or a "
+                             "fine-tuned one).")
             return
         ws, kb = self._ws, self._kb  # plain answers are also checked against the same retrieved passages
 
@@ -234,8 +268,9 @@ class ComparePanel(QWidget):
             self.panes[event.mode].add_text(event.text)
         elif isinstance(event, SourcesFound):
             self.sources.set_sources([s.to_dict() for s in event.sources])
-            if event.sources and self.panes["rag"].isVisible():
-                self.panes["rag"].reading(len(event.sources))
+            for name, pane in self.panes.items():
+                if event.sources and MODES[name].uses_documents and pane.isVisible():
+                    pane.reading(len(event.sources))
         elif isinstance(event, ModeDone):
             self.panes[event.answer.mode].show_answer(event.answer.to_dict())
 
@@ -326,7 +361,7 @@ class ComparePanel(QWidget):
             box.blockSignals(True)
             box.setChecked(name in shown)
             box.blockSignals(False)
-        self._update_columns()
+        self._update_columns(shown & set(self.panes))
         for answer in data["answers"]:
             if answer["mode"] in self.panes:
                 self.panes[answer["mode"]].show_answer(answer)

@@ -43,7 +43,7 @@ class SourcesPanel(QWidget):
         self._request = 0
         self._worker: Worker | None = None
 
-        self.title = QLabel("Sources given to “Model + your documents”")
+        self.title = QLabel("Sources given to the columns with your documents")
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)

@@ -31,9 +31,13 @@ def _theme(palette: QPalette) -> theme.Colors | None:
 def mode_colour(mode: str, palette: QPalette) -> QColor:
     colors = _theme(palette)
     if colors is not None:
-        return QColor(colors.rag_accent if mode == "rag" else colors.plain_accent)
+        return QColor(theme.mode_accent(mode, colors))
     if mode == "plain":
         return blend(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.45)
+    if mode == "finetuned":
+        return blend(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.75)
+    if mode == "finetuned+rag":
+        return blend(palette.color(QPalette.ColorRole.Highlight), palette.color(QPalette.ColorRole.Text), 0.55)
     return palette.color(QPalette.ColorRole.Highlight)
 
 

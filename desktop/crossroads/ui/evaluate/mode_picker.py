@@ -1,4 +1,5 @@
-"""Which modes to run: "with your documents" only when the knowledge base has passages to search.
+"""Which modes to run: "with your documents" only when the knowledge base has passages to search, the fine-tuned
+ones only when a fine-tuned adapter is loaded.
 
 Counting the passages is a database call, so it runs on a worker; the choice the user made is remembered while
 the mode is unavailable and restored when it comes back.
@@ -21,9 +22,12 @@ if TYPE_CHECKING:
 NO_KB = "Needs a knowledge base with documents: choose or fill one in the Library."
 EMPTY_KB = "The knowledge base “{name}” has no documents yet: add some in the Library first."
 CHECKING_KB = "Checking the knowledge base…"
+NO_ADAPTER = "Needs a fine-tuned adapter: File → Open fine-tuned adapter…"
 MODE_TIPS = {
     "plain": "The model answers from what it learned in training alone.",
     "rag": "The model answers from passages found in your documents, and cites them.",
+    "finetuned": "The model with the fine-tuned adapter answers, without your documents.",
+    "finetuned+rag": "The model with the fine-tuned adapter answers from passages found in your documents.",
 }
 
 
@@ -43,10 +47,10 @@ class ModePicker(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
         row.addWidget(QLabel("Answer with:"))
-        for name, mode in MODES.items():
-            if mode.uses_adapter:  # the fine-tuned columns come with the app's adapter support
-                continue
-            box = QCheckBox(mode.label)
+        self._adapter = False  # a fine-tuned adapter is loaded
+        self._reason = NO_KB  # why the documents modes are off, when they are
+        for name in MODES:
+            box = QCheckBox(MODES[name].label)
             box.setChecked(True)
             box.setToolTip(MODE_TIPS.get(name, ""))
             box.toggled.connect(self._remember_choice)
@@ -96,19 +100,36 @@ class ModePicker(QWidget):
             self._checker = None
             self._set_documents(False, message)
 
+    def set_adapter(self, loaded: bool) -> None:
+        """Whether a fine-tuned adapter is loaded: the fine-tuned modes are offered only then."""
+        self._adapter = loaded
+        self._refresh()
+
     def _possible(self, name: str) -> bool:
-        return self._documents or not MODES[name].uses_documents
+        mode = MODES[name]
+        return (self._documents or not mode.uses_documents) and (self._adapter or not mode.uses_adapter)
 
     def _set_documents(self, available: bool, reason: str) -> None:
         self._documents = available
+        self._reason = reason
+        self._refresh()
+
+    def _refresh(self) -> None:
         for name, box in self.boxes.items():
-            if not MODES[name].uses_documents:
+            mode = MODES[name]
+            if not (mode.uses_documents or mode.uses_adapter):
                 continue
+            possible = self._possible(name)
             box.blockSignals(True)
-            box.setEnabled(available)
-            box.setChecked(available and self._wanted[name])
+            box.setEnabled(possible)
+            box.setChecked(possible and self._wanted[name])
             box.blockSignals(False)
-            box.setToolTip(MODE_TIPS.get(name, "") if available else f"{MODE_TIPS.get(name, '')} {reason}")
+            reasons = [MODE_TIPS.get(name, "")]
+            if mode.uses_documents and not self._documents:
+                reasons.append(self._reason)
+            if mode.uses_adapter and not self._adapter:
+                reasons.append(NO_ADAPTER)
+            box.setToolTip(" ".join(reasons))
 
     def _remember_choice(self) -> None:
         for name, box in self.boxes.items():

@@ -39,7 +39,7 @@ from crossroads.ui.worker import Emit, Worker
 
 if TYPE_CHECKING:
     from crossroads.store import KnowledgeBase
-    from crossroads.workspace import Workspace
+    from crossroads.workspace import AdapterSummary, Workspace
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,10 @@ class EvaluatePanel(QWidget):
         """The knowledge base the "with your documents" mode searches; call again after indexing changes it."""
         self.modes.set_knowledge_base(kb)
 
+    def set_adapter(self, adapter: AdapterSummary | None) -> None:
+        """The fine-tuned modes are offered while an adapter is loaded (a running evaluation keeps its modes)."""
+        self.modes.set_adapter(adapter is not None)
+
     def load_questions_file(self, path: Path) -> None:
         self.message.hide()
         self.questions.load_file(Path(path))
@@ -150,7 +154,8 @@ class EvaluatePanel(QWidget):
         items = self.questions.items()
         modes = self.selected_modes()
         if not modes:
-            self.message.show_error("Choose at least one way to answer: Model only, or Model + your documents.")
+            self.message.show_error("Choose at least one way to answer: Model only, Model + your documents, or a "
+                                    "fine-tuned one.")
             return
         self.message.hide()
         self._running, self._run_modes, self._live = True, modes, []
