@@ -193,6 +193,9 @@ class _CancelWhileSearching:
             self._cancel.cancel()
         return self._embedder.encode_query(text)
 
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.encode(texts)
+
 
 def test_cancelling_while_a_question_is_being_looked_up_keeps_the_earlier_results(engine, kb, embedder) -> None:
     cancel = CancelToken()

@@ -247,6 +247,8 @@ def compare(
         if focus_tokens > 0 and candidates:
             from crossroads.focus import focus
 
+            cancel.raise_if_cancelled()  # reading the sentences takes a moment; a Cancel pressed already wins
+
             kept = focus(question, [s.text for s in candidates], embedder.encode, embedder.encode_query(question),
                          focus_tokens, engine.count_tokens)
             candidates = [replace(candidates[index], rank=n) for n, (index, _) in enumerate(kept, start=1)]
