@@ -238,7 +238,8 @@ def compare(
         from crossroads.retrieval import retrieve
 
         began = time.perf_counter()
-        hits = retrieve(kb, embedder, question, top_k=top_k)
+        query_vector = embedder.encode_query(question)
+        hits = retrieve(kb, embedder, question, top_k=top_k, query_vector=query_vector)
         if needs_documents:
             missing = missing_terms(question, kb.mentions)
         retrieval_s = time.perf_counter() - began
@@ -249,7 +250,7 @@ def compare(
 
             cancel.raise_if_cancelled()  # reading the sentences takes a moment; a Cancel pressed already wins
 
-            kept = focus(question, [s.text for s in candidates], embedder.encode, embedder.encode_query(question),
+            kept = focus(question, [s.text for s in candidates], embedder.encode, query_vector,
                          focus_tokens, engine.count_tokens)
             candidates = [replace(candidates[index], rank=n) for n, (index, _) in enumerate(kept, start=1)]
             read = {n: text for n, (_, text) in enumerate(kept, start=1)}

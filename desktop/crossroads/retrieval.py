@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from crossroads.embedding import Embedder
 from crossroads.errors import InputError, KnowledgeBaseError
 from crossroads.store.knowledge_base import KnowledgeBase
@@ -28,15 +30,25 @@ class Hit:
     keyword_rank: int | None
 
 
-def retrieve(kb: KnowledgeBase, embedder: Embedder, question: str, top_k: int = 4, candidates: int = 40) -> list[Hit]:
-    """The ``top_k`` best passages for ``question``, best first."""
+def retrieve(
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    question: str,
+    top_k: int = 4,
+    candidates: int = 40,
+    query_vector: np.ndarray | None = None,
+) -> list[Hit]:
+    """The ``top_k`` best passages for ``question``, best first; ``query_vector`` is the question's embedding when
+    the caller already has it (the documents column needs it again to pick sentences)."""
     if not question.strip():
         raise InputError("The question is empty.")
     check_embedder(kb, embedder)
     if top_k <= 0:
         return []
     pool = max(candidates, top_k)
-    dense = kb.dense_search(embedder.encode_query(question), pool)
+    if query_vector is None:
+        query_vector = embedder.encode_query(question)
+    dense = kb.dense_search(query_vector, pool)
     keyword = kb.keyword_search(question, pool)
     return fuse(kb, dense, keyword, top_k)
 
