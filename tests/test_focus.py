@@ -49,11 +49,12 @@ def test_pdf_lines_wrapped_mid_sentence_are_one_sentence() -> None:
 def test_the_answering_sentence_is_kept_and_unrelated_ones_are_not(embedder) -> None:
     question = "How many days of annual leave does a new employee get?"
     kept = focus(question, [PARKING, LEAVE], embedder.encode, embedder.encode_query(question), 40, words)
-    assert kept[0][0] == 1, "the passage holding the best sentence comes first"
-    text = " ".join(t for _, t in kept)
+    assert kept[0].index == 1, "the passage holding the best sentence comes first"
+    assert [f.score for f in kept] == sorted((f.score for f in kept), reverse=True)
+    text = " ".join(f.text for f in kept)
     assert "27 days of paid annual leave" in text
     assert "Bicycles" not in text
-    assert sum(words(t) for _, t in kept) <= 40 + 2  # the budget, plus the "…" marks
+    assert sum(words(f.text) for f in kept) <= 40 + 2  # the budget, plus the "…" marks
 
 
 def test_each_kept_sentence_brings_the_one_before_it_when_it_fits() -> None:

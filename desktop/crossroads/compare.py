@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.engine.events import SamplingParams, SequenceDone, Timings, TokenText
 from crossroads.errors import InputError
+from crossroads.figure_check import unfound_figures, withheld_answer
 from crossroads.focus import FOCUS_TOKENS
-from crossroads.metrics import answer_metrics, groundedness
+from crossroads.metrics import answer_metrics, groundedness, is_abstention
 from crossroads.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # answer sentences no source supports
     sentences: list[dict[str, Any]] = field(default_factory=list)  # each sentence's span and support, for marking
     adapter: str | None = None  # the fine-tuned adapter that answered (its file name), for the fine-tuned modes
+    withheld: str | None = None  # the model's own answer, when it stated a figure no passage contains
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +102,7 @@ class Answer:
             "label": MODES[self.mode].label if self.mode in MODES else self.mode,
             "adapter": self.adapter,
             "text": self.text,
+            "withheld": self.withheld,
             "finish_reason": self.finish_reason,
             **self.timings.to_dict(),
             "sources": [s.to_dict() for s in self.sources],
@@ -252,8 +255,9 @@ def compare(
 
             kept = focus(question, [s.text for s in candidates], embedder.encode, query_vector,
                          focus_tokens, engine.count_tokens)
-            candidates = [replace(candidates[index], rank=n) for n, (index, _) in enumerate(kept, start=1)]
-            read = {n: text for n, (_, text) in enumerate(kept, start=1)}
+            # Numbered, and scored, in the order they are read: the sources table then reads like the prompt.
+            candidates = [replace(candidates[f.index], rank=n, score=f.score) for n, f in enumerate(kept, start=1)]
+            read = {n: f.text for n, f in enumerate(kept, start=1)}
             retrieval_s = time.perf_counter() - began
         budget = engine.context_size - params.max_tokens
         rag = rag_prompt(
@@ -306,6 +310,12 @@ def _answer(
     adapter: str | None = None,
 ) -> Answer:
     text = done.text.strip()
+    finish_reason = done.finish_reason
+    withheld = None
+    if MODES[mode].uses_documents and sources and not is_abstention(text):
+        unfound = unfound_figures(text, [*source_texts, *(s.origin() for s in sources)], question)
+        if unfound:  # a figure from nowhere: the documents column does not give it as the documents' answer
+            withheld, text, finish_reason = text, withheld_answer(unfound), "unfound_figure"
     # Every mode is measured against the same retrieved passages: the gap is how much came from the documents.
     metrics = answer_metrics(text, source_texts, question, golds)
     support = groundedness(text, source_texts, question)
@@ -322,13 +332,14 @@ def _answer(
     return Answer(
         mode=mode,
         text=text,
-        finish_reason=done.finish_reason,
+        finish_reason=finish_reason,
         timings=done.timings,
         sources=sources if MODES[mode].uses_documents else [],
         metrics=metrics,
         unsupported=unsupported,
         sentences=sentences,
         adapter=adapter if MODES[mode].uses_adapter else None,
+        withheld=withheld,
     )
 
 

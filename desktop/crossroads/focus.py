@@ -136,6 +136,13 @@ def join(sentences: Sequence[Sentence]) -> str:
     return " ".join(parts)
 
 
+@dataclass(frozen=True)
+class Focused:
+    index: int  # into the passages given
+    text: str  # what the model reads of it
+    score: float  # its best sentence's score: the order the passages are read in
+
+
 def focus(
     question: str,
     passages: Sequence[str],
@@ -143,10 +150,9 @@ def focus(
     query_vector: np.ndarray,
     budget_tokens: int,
     count_tokens: Callable[[str], int],
-) -> list[tuple[int, str]]:
-    """(passage index, focused text) for the passages that keep a sentence, the passage of the best sentence
-    first."""
+) -> list[Focused]:
+    """The passages that keep a sentence, cut to those sentences, the passage of the best sentence first."""
     scored = score_sentences(question, passages, encode, query_vector)
     grouped = select(scored, budget_tokens, count_tokens)
     best = {p: max(s.score for s in group) for p, group in grouped.items()}
-    return [(p, join(grouped[p])) for p in sorted(grouped, key=lambda p: -best[p])]
+    return [Focused(p, join(grouped[p]), best[p]) for p in sorted(grouped, key=lambda p: -best[p])]

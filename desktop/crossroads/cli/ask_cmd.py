@@ -77,6 +77,8 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
         print()
     elif len(modes) == 1:
         print()
+        if ordered[0].withheld:  # it streamed already: say plainly that it is not the documents' answer
+            print(f"{ordered[0].text} (The answer above is withheld: it states a figure no passage contains.)")
         _print_figures(ordered[0])
         _print_sources(ordered[0])
     else:
@@ -97,6 +99,8 @@ def _print_answer(answer) -> None:
     adapter = f" ({answer.adapter})" if answer.adapter else ""
     print(f"== {MODES[answer.mode].label}{adapter} ==")
     print(answer.text or "(no answer)")
+    if answer.withheld:
+        print(f"  withheld: the model wrote “{answer.withheld}”, stating a figure no passage contains")
     _print_figures(answer)
     _print_sources(answer)
     print()

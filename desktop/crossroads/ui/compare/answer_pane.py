@@ -31,6 +31,11 @@ def _seconds(value: float) -> str:
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class AnswerPane(QFrame):
     citation_clicked = Signal(int)  # a source number the answer cites
 
@@ -168,7 +173,12 @@ class AnswerPane(QFrame):
                 "The model was not asked: no document in this knowledge base mentions what the question names."
             ),
         }
-        self.note.setText(notes.get(answer.get("finish_reason", ""), ""))
+        reason = answer.get("finish_reason", "")
+        if reason == "unfound_figure" and answer.get("withheld"):
+            self.note.setText(f"Withheld the model's answer, “{_clip(answer['withheld'])}”: "
+                              "it states a figure that none of the passages contains.")
+        else:
+            self.note.setText(notes.get(reason, ""))
 
     def _marked_html(self, answer: dict[str, Any]) -> str:
         text: str = answer["text"]

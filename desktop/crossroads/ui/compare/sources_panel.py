@@ -31,8 +31,9 @@ from crossroads.store import KnowledgeBase
 from crossroads.ui import theme
 from crossroads.ui.worker import Emit, Worker
 
-SCORE_TIP = ("Relevance from fusing meaning-based and keyword search (reciprocal-rank fusion). Only the order "
-             "matters: higher means the passage ranked better in both searches.")
+SCORE_TIP = ("How closely the passage bears on the question: its best sentence's closeness in meaning plus the "
+             "share of the question's words it holds. The model reads the passages in this order; only the order "
+             "matters.")
 
 
 class SourcesPanel(QWidget):

@@ -1,0 +1,116 @@
+"""An answer from the documents may not state a figure that none of its passages contains.
+
+Asked about something the documents never cover ("What was the revenue in 2025?"), the 0.5B default model does
+not say so: it writes a fluent, confident figure ("$1.2 billion", "340 parking spaces"), and in front of a client
+that is the worst answer the documents column can give. Whether a figure is in the passages is certain and cheap
+to check, unlike whether a whole sentence is: so the documents column withholds an answer whose figures no passage
+(nor the question) contains, and says that the documents do not say, showing what the model had written.
+
+A figure counts as found when the passages hold it in any of its usual spellings: "1,299" and "1299", "3.50"
+and "3.5", "two" and "2", "second" and "2nd", "1.2 billion" and "1,200,000,000". Figures written as words in the
+answer ("two days") are not checked: "one" is too often not a number at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from crossroads.metrics import strip_citations
+from crossroads.prompting import ABSTAIN_ANSWER
+
+# A figure written with digits, not inside a word or a code ("E27", "v2" are names, not amounts).
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?",
+                     re.IGNORECASE)
+_ANY_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?", re.IGNORECASE)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200,50 in German-style documents
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_NUMBER_WORDS_TEXT = """
+zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+eighteen nineteen | twenty thirty forty fifty sixty seventy eighty ninety | first second third fourth fifth sixth
+seventh eighth ninth tenth eleventh twelfth
+"""
+_UNITS, _TENS, _ORDINALS = (part.split() for part in _NUMBER_WORDS_TEXT.split("|"))
+_WORD_VALUES: dict[str, float] = {
+    **{w: float(i) for i, w in enumerate(_UNITS)},
+    **{w: float(20 + 10 * i) for i, w in enumerate(_TENS)},
+    **{w: float(i + 1) for i, w in enumerate(_ORDINALS)},
+    "hundred": 100.0, "thousand": 1e3, "dozen": 12.0, "half": 0.5,
+}
+_NUMBER_WORD = re.compile(
+    r"\b(?:(" + "|".join(_TENS) + r")[-\s](" + "|".join(_UNITS[1:10]) + r")|(" + "|".join(_WORD_VALUES) + r"))\b",
+    re.IGNORECASE,
+)
+
+
+def _keys(figure: str) -> set[str]:
+    """The spellings-independent forms of one figure: its digits as written, and its value (times its scale)."""
+    text = figure.strip().lower()
+    scale = 1.0
+    for word, factor in _SCALES.items():
+        if text.endswith(word):
+            text, scale = text[: -len(word)].strip(), factor
+            break
+    keys = {text}
+    candidates = [text]
+    if _THOUSANDS.fullmatch(text):
+        candidates.append(text.replace(",", ""))
+    if _THOUSANDS_DOTS.fullmatch(text):
+        candidates.append(text.replace(".", "").replace(",", "."))
+    if text.count(",") == 1 and "." not in text:
+        candidates.append(text.replace(",", "."))  # a decimal comma: 3,5
+    for candidate in candidates:
+        try:
+            value = float(candidate)
+        except ValueError:
+            continue
+        keys.add(_value_key(value))
+        if scale != 1.0:
+            keys.add(_value_key(value * scale))
+    return keys
+
+
+def _value_key(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def figures(answer: str) -> list[str]:
+    """The figures the answer states with digits, citations left out, in order and without repeats."""
+    found: list[str] = []
+    for match in _FIGURE.finditer(strip_citations(answer)):
+        figure = match.group().rstrip(".,:")
+        if figure and figure not in found:
+            found.append(figure)
+    return found
+
+
+def known_figures(texts: Iterable[str]) -> set[str]:
+    """Every figure the texts hold, in all the forms ``_keys`` gives, numbers written as words included."""
+    known: set[str] = set()
+    for text in texts:
+        for match in _ANY_DIGITS.finditer(text):
+            known |= _keys(match.group().rstrip(".,"))
+            for part in re.split(r"[.,:]", match.group()):  # "14:00" also holds 14; "4.2.0" holds 4
+                if part.isdigit():
+                    known.add(_value_key(float(part)))
+        for match in _NUMBER_WORD.finditer(text):
+            tens, unit, word = match.groups()
+            value = (_WORD_VALUES[tens.lower()] + _WORD_VALUES[unit.lower()]) if tens else _WORD_VALUES[word.lower()]
+            known.add(_value_key(value))
+    return known
+
+
+def unfound_figures(answer: str, passages: Sequence[str], question: str = "") -> list[str]:
+    """The answer's figures that neither the passages nor the question contain (empty: nothing to withhold)."""
+    stated = figures(answer)
+    if not stated:
+        return []
+    known = known_figures([*passages, question])
+    return [f for f in stated if not (_keys(f) & known)]
+
+
+def withheld_answer(unfound: Sequence[str]) -> str:
+    """What the documents column says instead; it begins like every abstention, so it is scored as one."""
+    named = ", ".join(f"“{f}”" for f in unfound[:3])
+    return f"{ABSTAIN_ANSWER} No passage contains {named}."
