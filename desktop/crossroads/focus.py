@@ -11,6 +11,7 @@ kept sentences shows as "…". The user still sees, and the support check still 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,12 +85,22 @@ def score_sentences(
     vectors = encode([s.text for s in sentences])
     cosines = vectors @ query_vector
     wanted = set(content_stems(question))
+    stems = [set(content_stems(s.text)) & wanted for s in sentences]
+    weight = _rarity(wanted, stems)
+    total = sum(weight.values())
     scored = []
-    for sentence, cosine in zip(sentences, cosines, strict=True):
-        overlap = len(wanted & set(content_stems(sentence.text))) / len(wanted) if wanted else 0.0
+    for sentence, cosine, found in zip(sentences, cosines, stems, strict=True):
+        overlap = sum(weight[w] for w in found) / total if total else 0.0
         scored.append(Sentence(sentence.passage, sentence.position, sentence.text,
                                float(cosine) + KEYWORD_WEIGHT * overlap))
     return scored
+
+
+def _rarity(words: set[str], found_in: Sequence[set[str]]) -> dict[str, float]:
+    """Each question word's weight: high when few of the sentences hold it. A word every passage repeats (the
+    company's name, "Super Bowl") tells the sentences apart no better than a stop word."""
+    count = len(found_in)
+    return {w: math.log(1 + (count + 1) / (1 + sum(w in f for f in found_in))) for w in words}
 
 
 def select(
