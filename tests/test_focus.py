@@ -71,3 +71,11 @@ def test_left_out_sentences_show_as_an_ellipsis() -> None:
 
 def test_nothing_to_read_gives_nothing(embedder) -> None:
     assert focus("Any question?", [], embedder.encode, embedder.encode_query("Any question?"), 100, words) == []
+
+
+def test_a_question_word_every_sentence_holds_weighs_less_than_a_rare_one() -> None:
+    from crossroads.focus import _rarity
+
+    found = [{"brellvik", "oat"}, {"brellvik"}, {"brellvik"}, set()]
+    weight = _rarity({"brellvik", "oat", "milk"}, found)
+    assert weight["milk"] > weight["oat"] > weight["brellvik"] > 0
