@@ -17,7 +17,7 @@ from crossroads.engine.chat_template import Message
 from crossroads.engine.events import SamplingParams, SequenceDone
 from crossroads.engine.llama_engine import LlamaEngine
 from crossroads.models.catalog import resolve_chat_model
-from crossroads.prompting import SourceText, plain_prompt, rag_prompt
+from crossroads.rag.prompting import SourceText, plain_prompt, rag_prompt
 
 QUESTION = "How many days a week may employees work from home?"
 STORY = [Message("system", "You are a helpful assistant."), Message("user", "Write a long story about a dragon.")]

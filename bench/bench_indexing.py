@@ -23,8 +23,8 @@ from pathlib import Path
 
 from _common import report, timed
 from crossroads.demo import demo_documents
-from crossroads.embedding import Embedder
 from crossroads.models.catalog import resolve_embedding_model
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 from crossroads.store.knowledge_base import DB_NAME
 

@@ -1,4 +1,4 @@
-"""Retrieval latency at 10k and 100k chunks: ``crossroads.retrieval.retrieve`` against the bare parts it is made of.
+"""Retrieval latency at 10k and 100k chunks: ``crossroads.rag.retrieval.retrieve`` against the bare parts it is made of.
 
 Embedding 100k real passages would take hours here, so the knowledge base is filled through the store's own write
 path (``KnowledgeBase._store_document``, what the indexer calls: SQLite rows, the FTS5 index, vector blobs and the
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from _common import report
-from crossroads.chunking import Chunk
-from crossroads.embedding import Embedder
 from crossroads.models.catalog import resolve_embedding_model
-from crossroads.retrieval import retrieve
+from crossroads.rag.chunking import Chunk
+from crossroads.rag.embedding import Embedder
+from crossroads.rag.retrieval import retrieve
 from crossroads.store import KnowledgeBase
 from crossroads.store.keyword import fts_query, query_terms
 from crossroads.store.knowledge_base import BM25_WEIGHTS, DB_NAME

@@ -20,10 +20,10 @@ import psutil
 from _common import report
 from crossroads.compare import run_comparison
 from crossroads.demo import demo_documents, demo_questions
-from crossroads.embedding import Embedder
 from crossroads.engine.events import SamplingParams
 from crossroads.engine.llama_engine import LlamaEngine
 from crossroads.models.catalog import resolve_chat_model, resolve_embedding_model
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 
 DRIFT_BAR_PCT = 5.0

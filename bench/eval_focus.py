@@ -38,11 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     import llama_cpp
 
     from crossroads.config import Settings
-    from crossroads.embedding import Embedder
-    from crossroads.focus import focus
-    from crossroads.metrics import retrieval_hit
+    from crossroads.evaluation.metrics import retrieval_hit
     from crossroads.models.catalog import resolve_chat_model, resolve_embedding_model
-    from crossroads.retrieval import retrieve
+    from crossroads.rag.embedding import Embedder
+    from crossroads.rag.focus import focus
+    from crossroads.rag.retrieval import retrieve
     from crossroads.store import KnowledgeBase
 
     settings = Settings()

@@ -248,7 +248,13 @@ class Tally:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, item: Item, outcome: Outcome) -> dict[str, Any]:
-        from crossroads.metrics import answer_contained, is_abstention, retrieval_hit, strip_citations, token_f1
+        from crossroads.evaluation.metrics import (
+            answer_contained,
+            is_abstention,
+            retrieval_hit,
+            strip_citations,
+            token_f1,
+        )
 
         row: dict[str, Any] = {
             "question": item.question,
@@ -353,9 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from crossroads.config import Settings
-    from crossroads.embedding import Embedder
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.models.catalog import display_name_for, resolve_chat_model, resolve_embedding_model
+    from crossroads.rag.embedding import Embedder
 
     args.top_k = args.top_k or Settings().top_k
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]

@@ -31,7 +31,7 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def judge(item: dict[str, Any]) -> str:
     """The app's mark for the item's sentence, read off the same groundedness call the Compare tab makes."""
-    from crossroads.metrics import groundedness
+    from crossroads.evaluation.metrics import groundedness
 
     answer, start, end = item["answer"], item["start"], item["end"]
     support = groundedness(answer, item["passages"], item["question"])
@@ -61,7 +61,7 @@ def score(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def build(results: Sequence[Path]) -> list[dict[str, Any]]:
     """Every sentence of every answer in ``eval_quality.py --out`` files, with its passages, unlabelled."""
-    from crossroads.metrics import split_sentences
+    from crossroads.evaluation.metrics import split_sentences
 
     items: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

@@ -47,7 +47,7 @@ def embedding_model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(embedding_model_path: Path):
-    from crossroads.embedding import Embedder
+    from crossroads.rag.embedding import Embedder
 
     return Embedder(embedding_model_path)
 

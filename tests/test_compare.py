@@ -18,7 +18,7 @@ from crossroads.compare import (
 )
 from crossroads.engine.events import SamplingParams
 from crossroads.errors import InputError
-from crossroads.metrics import answer_metrics
+from crossroads.evaluation.metrics import answer_metrics
 from crossroads.store import KnowledgeBase
 
 SHORT = SamplingParams(max_tokens=16, temperature=0.0)

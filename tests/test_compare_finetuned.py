@@ -14,7 +14,7 @@ import pytest
 from crossroads.compare import MODES, ModeDone, ModeToken, SourcesFound, check_request, compare, run_comparison
 from crossroads.engine.events import SamplingParams
 from crossroads.errors import InputError
-from crossroads.evaluate import QAItem, evaluate
+from crossroads.evaluation.evaluate import QAItem, evaluate
 from crossroads.store import KnowledgeBase
 
 FOUR = ("plain", "rag", "finetuned", "finetuned+rag")

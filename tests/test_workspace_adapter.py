@@ -8,7 +8,7 @@ import pytest
 
 from crossroads.config import Settings
 from crossroads.errors import InputError, ModelError
-from crossroads.evaluate import QAItem
+from crossroads.evaluation.evaluate import QAItem
 from crossroads.workspace import Workspace
 
 SETTINGS = Settings(max_tokens=12, threads=2, context_size=2048)

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.engine.events import SamplingParams, SequenceDone, Timings, TokenText
 from crossroads.errors import InputError
-from crossroads.figure_check import unfound_figures, withheld_answer
-from crossroads.focus import FOCUS_TOKENS
-from crossroads.metrics import answer_metrics, groundedness, is_abstention
-from crossroads.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
+from crossroads.evaluation.metrics import answer_metrics, groundedness, is_abstention
+from crossroads.rag.figure_check import unfound_figures, withheld_answer
+from crossroads.rag.focus import FOCUS_TOKENS
+from crossroads.rag.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
 
 if TYPE_CHECKING:
-    from crossroads.embedding import Embedder
     from crossroads.engine.llama_engine import LlamaEngine
-    from crossroads.retrieval import Hit
+    from crossroads.rag.embedding import Embedder
+    from crossroads.rag.retrieval import Hit
     from crossroads.store import KnowledgeBase
 
 
@@ -237,8 +237,8 @@ def compare(
     missing: list[str] = []
     retrieval_s = 0.0
     if kb is not None and embedder is not None and (needs_documents or kb.chunk_count()):
-        from crossroads.answerability import missing_terms
-        from crossroads.retrieval import retrieve
+        from crossroads.rag.answerability import missing_terms
+        from crossroads.rag.retrieval import retrieve
 
         began = time.perf_counter()
         query_vector = embedder.encode_query(question)
@@ -249,7 +249,7 @@ def compare(
         candidates = _sources_from_hits(hits)
         read = {s.rank: s.text for s in candidates}  # what the model reads of each passage
         if focus_tokens > 0 and candidates:
-            from crossroads.focus import focus
+            from crossroads.rag.focus import focus
 
             cancel.raise_if_cancelled()  # reading the sentences takes a moment; a Cancel pressed already wins
 
@@ -279,7 +279,7 @@ def compare(
     source_texts = [s.text for s in sources]
     generated = list(modes)
     if missing:  # the documents cannot hold the answer: say so at once, naming what no document mentions
-        from crossroads.answerability import not_in_documents_answer
+        from crossroads.rag.answerability import not_in_documents_answer
 
         text = not_in_documents_answer(missing)
         for mode in [m for m in modes if MODES[m].uses_documents]:

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 
 HEAVY_MODULES = (
     "numpy", "faiss", "torch", "sentence_transformers", "pypdfium2", "docx", "pptx", "openpyxl",
-    "selectolax.lexbor", "charset_normalizer", "markdown_it", "crossroads.ingest", "crossroads.chunking",
-    "crossroads.embedding", "crossroads.store.indexer", "crossroads.retrieval", "crossroads.metrics",
-    "crossroads.passage",
+    "selectolax.lexbor", "charset_normalizer", "markdown_it", "crossroads.ingest", "crossroads.rag.chunking",
+    "crossroads.rag.embedding", "crossroads.store.indexer", "crossroads.rag.retrieval", "crossroads.evaluation.metrics",
+    "crossroads.rag.passage",
 )
 
 

@@ -22,11 +22,11 @@ from crossroads.errors import InputError, ModelError
 
 if TYPE_CHECKING:
     from crossroads.compare import CompareEvent, Comparison
-    from crossroads.embedding import Embedder
     from crossroads.engine.events import SamplingParams
     from crossroads.engine.llama_engine import LlamaEngine
-    from crossroads.evaluate import Evaluation, QAItem, QuestionResult
+    from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult
     from crossroads.history import History
+    from crossroads.rag.embedding import Embedder
     from crossroads.store import KnowledgeBase
     from crossroads.store.records import IndexEvent, IndexSummary
 
@@ -182,8 +182,8 @@ class Workspace:
 
     def embedder(self, kb: KnowledgeBase) -> Embedder:
         """The embedder for ``kb``: the model that built it, or the chosen one for an empty knowledge base."""
-        from crossroads.embedding import Embedder
         from crossroads.models.catalog import resolve_embedding_model
+        from crossroads.rag.embedding import Embedder
 
         if kb.embedding_model:
             hint = kb.embedding_model_path
@@ -254,7 +254,7 @@ class Workspace:
         on_result: Callable[[int, int, QuestionResult], None] | None = None,
     ) -> Evaluation:
         from crossroads.compare import check_modes
-        from crossroads.evaluate import evaluate
+        from crossroads.evaluation.evaluate import evaluate
 
         if not items:
             raise InputError("There are no questions to evaluate. Load a question file or type some questions.")

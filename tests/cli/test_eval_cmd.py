@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crossroads.cli import main
-from crossroads.evaluate import SCORES
+from crossroads.evaluation.evaluate import SCORES
 
 LATENCIES = ("median_wall_s", "median_ttft_s", "median_tokens_per_s")
 

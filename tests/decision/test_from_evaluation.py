@@ -14,7 +14,7 @@ from crossroads.decision.from_evaluation import (
 from crossroads.decision.scoring import recommend
 from crossroads.engine.events import Timings
 from crossroads.errors import InputError
-from crossroads.evaluate import Evaluation, QAItem, QuestionResult
+from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult
 from crossroads.report import build_report
 
 

@@ -16,7 +16,7 @@ from crossroads.engine.chat_template import Message
 from crossroads.engine.events import SamplingParams
 from crossroads.engine.llama_engine import LlamaEngine
 from crossroads.errors import ModelError
-from crossroads.prompting import SYSTEM_MESSAGE, plain_prompt
+from crossroads.rag.prompting import SYSTEM_MESSAGE, plain_prompt
 
 # google/gemma-2-2b-it's tokenizer_config.json: a system message is refused with raise_exception.
 GEMMA2_TEMPLATE = (

@@ -47,7 +47,7 @@ def fact_examples():  # type: ignore[no-untyped-def]
 def make_spec(work: Path, model: Path, settings=None, verify=(), validation=True):  # type: ignore[no-untyped-def]
     from crossroads.finetune.examples import write_jsonl
     from crossroads.finetune.job_spec import JobSpec
-    from crossroads.prompting import SYSTEM_MESSAGE
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
 
     work.mkdir(parents=True, exist_ok=True)
     examples = fact_examples()

@@ -48,7 +48,7 @@ def test_the_fine_tuned_model_states_the_fact_the_plain_model_does_not_know(trai
     from crossroads.engine.chat_template import Message
     from crossroads.engine.events import SamplingParams, SequenceDone
     from crossroads.finetune import events as ev
-    from crossroads.prompting import SYSTEM_MESSAGE
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
 
     _job, events = trained
     finetuned = _of(events, ev.Verified)[0].prompts[0]["llama_cpp"]

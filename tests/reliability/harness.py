@@ -65,7 +65,7 @@ def start(args: list[str], log: Path, fault: str | None = None) -> subprocess.Po
 # Modules every `crossroads index` child needs; importing them takes most of its start-up (14 s on a busy
 # 2-core machine, against well under a second of indexing per kill).
 PRELOAD = ["torch", "transformers", "sentence_transformers", "faiss", "numpy", "docx", "pypdfium2",
-           "crossroads.cli", "crossroads.cli.index_cmd", "crossroads.cli.kb_cmd", "crossroads.embedding",
+           "crossroads.cli", "crossroads.cli.index_cmd", "crossroads.cli.kb_cmd", "crossroads.rag.embedding",
            "crossroads.ingest", "crossroads.store", "crossroads.store.indexer"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.embedding import Embedder
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 from crossroads.store.knowledge_base import DB_NAME
 
@@ -22,7 +22,7 @@ FILES = 80
 INDEXER = """
 import sys
 from pathlib import Path
-from crossroads.embedding import Embedder
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase, indexer
 
 indexer.EMBED_GROUP_CHUNKS = 4  # commit often, so the kill lands between and inside commits

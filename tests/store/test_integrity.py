@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossroads.embedding import Embedder
 from crossroads.faults import ENV as FAULT_ENV
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 from crossroads.store.knowledge_base import VECTORS_NAME
 

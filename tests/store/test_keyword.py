@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crossroads.embedding import Embedder
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 from crossroads.store.keyword import MAX_TERMS, fts_query
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from crossroads.cancel import CancelToken
-from crossroads.embedding import Embedder
 from crossroads.errors import Cancelled, InputError, KnowledgeBaseError
 from crossroads.ingest import load_document
+from crossroads.rag.embedding import Embedder
 from crossroads.store import IndexEvent, KnowledgeBase
 from crossroads.store import indexer as indexer_module
 

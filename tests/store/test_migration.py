@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from crossroads import chunking
-from crossroads.chunking import chunk_document
 from crossroads.cli import main
-from crossroads.embedding import Embedder
 from crossroads.ingest import load_document
+from crossroads.rag import chunking
+from crossroads.rag.chunking import chunk_document
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase, schema
 from crossroads.store.indexer import _sha256
 from crossroads.store.knowledge_base import DB_NAME, path_key

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.embedding import Embedder
 from crossroads.errors import KnowledgeBaseError
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase, schema
 from crossroads.store.knowledge_base import DB_NAME, VECTORS_NAME
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.embedding import Embedder
 from crossroads.errors import KnowledgeBaseError
+from crossroads.rag.embedding import Embedder
 from crossroads.store import KnowledgeBase
 
 BUSY = "is being updated by another Crossroads window or command; try again when it finishes"

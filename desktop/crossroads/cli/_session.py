@@ -10,8 +10,8 @@ from crossroads.config import Settings
 from crossroads.engine.events import SamplingParams
 
 if TYPE_CHECKING:
-    from crossroads.embedding import Embedder
     from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.rag.embedding import Embedder
     from crossroads.store import KnowledgeBase
 
 DEFAULTS = Settings()
@@ -101,7 +101,7 @@ def base_columns(modes: list[str]) -> int:
 
 def open_kb(name_or_path: str) -> tuple[KnowledgeBase, Embedder]:
     from crossroads.errors import KnowledgeBaseError
-    from crossroads.retrieval import embedder_for
+    from crossroads.rag.retrieval import embedder_for
     from crossroads.store import KnowledgeBase
     from crossroads.store.knowledge_base import DB_NAME
     from crossroads.store.registry import resolve_kb_path

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from crossroads.compare import check_modes
     from crossroads.errors import InputError
-    from crossroads.evaluate import SCORES, evaluate, load_questions
+    from crossroads.evaluation.evaluate import SCORES, evaluate, load_questions
 
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1.")

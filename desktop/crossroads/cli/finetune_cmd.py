@@ -100,7 +100,7 @@ def _train(args: argparse.Namespace) -> int:
     from crossroads.finetune.plan import TrainSettings, check_architecture
     from crossroads.models.catalog import resolve_chat_model
     from crossroads.models.gguf_info import read_gguf_info
-    from crossroads.prompting import SYSTEM_MESSAGE
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
 
     name = args.name or (args.kb if args.kb else args.data.stem if args.data else None)
     if args.resume:
@@ -201,7 +201,7 @@ def _examples(args: argparse.Namespace, model_path: Path, threads: int, system_m
 def _warn_overlap(args: argparse.Namespace, examples: list) -> None:  # type: ignore[type-arg]
     if not args.eval_set:
         return
-    from crossroads.evaluate import load_questions
+    from crossroads.evaluation.evaluate import load_questions
     from crossroads.finetune.examples import overlap_with
 
     shared = overlap_with(examples, [i.question for i in load_questions(args.eval_set)])

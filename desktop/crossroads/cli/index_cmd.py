@@ -49,10 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from crossroads.chunking import check_chunk_settings
-    from crossroads.embedding import Embedder
     from crossroads.models.catalog import resolve_embedding_model
-    from crossroads.retrieval import embedder_for
+    from crossroads.rag.chunking import check_chunk_settings
+    from crossroads.rag.embedding import Embedder
+    from crossroads.rag.retrieval import embedder_for
     from crossroads.store import KnowledgeBase, resolve_kb_path
     from crossroads.store.indexer import check_chunks_fit, reread_line
     from crossroads.store.knowledge_base import DB_NAME

@@ -43,7 +43,7 @@ def read_pairs(path: Path) -> list[TrainingExample]:
 
     JSONL lines may also say ``"answer": "..."``; the Evaluate reader's checks and messages apply.
     """
-    from crossroads.evaluate import load_questions
+    from crossroads.evaluation.evaluate import load_questions
 
     if path.suffix.lower() != ".csv":
         return _read_jsonl_pairs(path)
@@ -55,7 +55,7 @@ def read_pairs(path: Path) -> list[TrainingExample]:
 
 
 def _read_jsonl_pairs(path: Path) -> list[TrainingExample]:
-    from crossroads.evaluate import load_questions
+    from crossroads.evaluation.evaluate import load_questions
 
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crossroads import chunking, faults
+from crossroads import faults
 from crossroads.cancel import CancelToken
-from crossroads.chunking import Chunk, check_chunk_settings, chunk_document
 from crossroads.errors import CrossroadsError, InputError
+from crossroads.rag import chunking
+from crossroads.rag.chunking import Chunk, check_chunk_settings, chunk_document
 from crossroads.store.knowledge_base import path_key
 from crossroads.store.records import REREAD_NOTE, IndexEvent, IndexSummary
 from crossroads.store.writes import FileFacts
 
 if TYPE_CHECKING:
-    from crossroads.embedding import Embedder
+    from crossroads.rag.embedding import Embedder
     from crossroads.store.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -35,8 +35,8 @@ from crossroads.store.schema import get_meta, set_meta, transaction
 from crossroads.store.writes import FileFacts, delete_document, replace_document
 
 if TYPE_CHECKING:
-    from crossroads.chunking import Chunk
-    from crossroads.embedding import Embedder
+    from crossroads.rag.chunking import Chunk
+    from crossroads.rag.embedding import Embedder
 
 DB_NAME = "knowledge.sqlite"
 VECTORS_NAME = "vectors.faiss"

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossroads import faults
-from crossroads.chunking import CHUNKER_VERSION
+from crossroads.rag.chunking import CHUNKER_VERSION
 from crossroads.store.schema import get_meta, set_meta, transaction
 
 if TYPE_CHECKING:
-    from crossroads.chunking import Chunk
+    from crossroads.rag.chunking import Chunk
 
 _NO_IDS = np.empty(0, dtype=np.int64)
 

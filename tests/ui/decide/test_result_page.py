@@ -14,7 +14,7 @@ from crossroads.decision import Answers, Measured, recommend
 from crossroads.decision.evidence import evidence
 from crossroads.decision.weights import load_weights
 from crossroads.engine.events import Timings
-from crossroads.evaluate import Evaluation, QAItem, QuestionResult
+from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult
 from crossroads.ui.decide import DecidePanel
 from crossroads.ui.decide.score_chart import axis_range
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from crossroads.evaluate import Evaluation
+from crossroads.evaluation.evaluate import Evaluation
 from crossroads.ui.evaluate import EvaluatePanel
 
 RUN_TIMEOUT_MS = 120_000

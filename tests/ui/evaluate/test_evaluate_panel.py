@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from crossroads.compare import MODES
 from crossroads.config import Settings
-from crossroads.evaluate import QAItem
+from crossroads.evaluation.evaluate import QAItem
 from crossroads.ui.evaluate import EvaluatePanel
 from crossroads.ui.evaluate.figures import LATENCY_FIGURES, SHARE_FIGURES, SUMMARY_FIGURES
 from crossroads.ui.worker import running_workers

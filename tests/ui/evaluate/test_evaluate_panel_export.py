@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.evaluate import Evaluation
+from crossroads.evaluation.evaluate import Evaluation
 from crossroads.ui.evaluate import EvaluatePanel
 from crossroads.ui.worker import running_workers
 from crossroads.workspace import Workspace

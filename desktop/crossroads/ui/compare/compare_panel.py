@@ -287,7 +287,7 @@ class ComparePanel(QWidget):
 
     def _show_first_citation(self, data: dict[str, Any]) -> None:
         """Open the passage the documents answer leans on, so the evidence is on screen without a click."""
-        from crossroads.metrics import check_citations
+        from crossroads.evaluation.metrics import check_citations
 
         rag = next((a for a in data["answers"] if a["mode"] == "rag" and a["sources"]), None)
         if rag is None:

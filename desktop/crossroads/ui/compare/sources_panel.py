@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from crossroads.cancel import CancelToken
-from crossroads.passage import PageImage, PassageContext
+from crossroads.rag.passage import PageImage, PassageContext
 from crossroads.store import KnowledgeBase
 from crossroads.ui import theme
 from crossroads.ui.worker import Emit, Worker
@@ -144,7 +144,7 @@ class SourcesPanel(QWidget):
 
         def job(cancel: CancelToken, emit: Emit) -> tuple[int, PassageContext | None, PageImage | None, str]:
             from crossroads.errors import CrossroadsError
-            from crossroads.passage import passage_in_context, render_pdf_page
+            from crossroads.rag.passage import passage_in_context, render_pdf_page
 
             context = passage_in_context(kb, int(source["chunk_id"])) if kb is not None else None
             page, problem = None, ""

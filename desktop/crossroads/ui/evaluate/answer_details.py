@@ -8,7 +8,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from crossroads.compare import MODES
-from crossroads.evaluate import QuestionResult
+from crossroads.evaluation.evaluate import QuestionResult
 from crossroads.ui.evaluate.colours import bad_colour, good_colour, mode_colour
 from crossroads.ui.evaluate.figures import GROUNDED, WALL
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from crossroads.cancel import CancelToken
 from crossroads.errors import CrossroadsError
-from crossroads.evaluate import Evaluation, QAItem, QuestionResult
-from crossroads.evaluate_export import write_csv, write_json
+from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult
+from crossroads.evaluation.export import write_csv, write_json
 from crossroads.ui.evaluate.message_bar import MessageBar
 from crossroads.ui.evaluate.mode_picker import ModePicker
 from crossroads.ui.evaluate.question_editor import QuestionEditor

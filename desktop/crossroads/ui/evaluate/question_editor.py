@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from crossroads.cancel import CancelToken
 from crossroads.errors import CrossroadsError
-from crossroads.evaluate import QAItem, load_questions
-from crossroads.evaluate_export import write_questions
+from crossroads.evaluation.evaluate import QAItem, load_questions
+from crossroads.evaluation.export import write_questions
 from crossroads.ui.evaluate.question_table import QuestionSetModel
 from crossroads.ui.worker import Emit, Worker
 

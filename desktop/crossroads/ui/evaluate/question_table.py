@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from crossroads.evaluate import QAItem
-from crossroads.evaluate_export import ANSWER_SEPARATOR
+from crossroads.evaluation.evaluate import QAItem
+from crossroads.evaluation.export import ANSWER_SEPARATOR
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Question", "Expected answers")

@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QApplication
 
 from crossroads.compare import MODES, Answer
-from crossroads.evaluate import QuestionResult
+from crossroads.evaluation.evaluate import QuestionResult
 from crossroads.ui.evaluate.colours import bad_colour, good_colour
 from crossroads.ui.evaluate.figures import CONTAINED, GROUNDED, WALL
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crossroads.evaluate import QuestionResult
+from crossroads.evaluation.evaluate import QuestionResult
 from crossroads.ui.evaluate.answer_details import AnswerDetails
 from crossroads.ui.evaluate.figures import LATENCY_FIGURES, SHARE_FIGURES
 from crossroads.ui.evaluate.metrics_chart import MetricsChart

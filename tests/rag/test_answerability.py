@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.answerability import missing_terms, not_in_documents_answer, specific_terms
-from crossroads.metrics import is_abstention
+from crossroads.evaluation.metrics import is_abstention
+from crossroads.rag.answerability import missing_terms, not_in_documents_answer, specific_terms
 from crossroads.store import KnowledgeBase
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from crossroads.cancel import CancelToken
-from crossroads.embedding import Embedder, cpu_has_native_bf16
 from crossroads.errors import Cancelled, ModelError
+from crossroads.rag.embedding import Embedder, cpu_has_native_bf16
 
 
 def test_the_embedder_is_named_after_its_folder_and_makes_384_numbers(embedder: Embedder) -> None:
@@ -100,7 +100,7 @@ def test_creating_an_embedder_imports_neither_torch_nor_sentence_transformers(em
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from crossroads.embedding import Embedder\n"
+        "from crossroads.rag.embedding import Embedder\n"
         f"e = Embedder(Path({str(embedding_model_path)!r}))\n"
         "assert e.name == 'all-MiniLM-L6-v2'\n"
         "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n"

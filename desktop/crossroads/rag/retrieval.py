@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crossroads.embedding import Embedder
 from crossroads.errors import InputError, KnowledgeBaseError
+from crossroads.rag.embedding import Embedder
 from crossroads.store.knowledge_base import KnowledgeBase
 from crossroads.store.records import ChunkRecord
 

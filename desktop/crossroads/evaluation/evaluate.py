@@ -24,8 +24,8 @@ from crossroads.engine.events import SamplingParams
 from crossroads.errors import Cancelled, CrossroadsError, InputError
 
 if TYPE_CHECKING:
-    from crossroads.embedding import Embedder
     from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.rag.embedding import Embedder
     from crossroads.store import KnowledgeBase
 
 log = logging.getLogger(__name__)

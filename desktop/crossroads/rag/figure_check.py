@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from crossroads.metrics import strip_citations
-from crossroads.prompting import ABSTAIN_ANSWER
+from crossroads.evaluation.metrics import strip_citations
+from crossroads.rag.prompting import ABSTAIN_ANSWER
 
 # A figure written with digits, not inside a word or a code ("E27", "v2" are names, not amounts).
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from crossroads.prompting import ABSTAIN_ANSWER
+from crossroads.rag.prompting import ABSTAIN_ANSWER
 
 # A capitalised word (or an acronym) inside the question, or a number; "Brellvik's" gives "Brellvik", and each
 # capitalised part of "Mercedes-Benz" counts alone (but "Bowl-related" is only "Bowl").

@@ -21,7 +21,7 @@ from typing import Any
 
 from crossroads.compare import MODES
 from crossroads.errors import InputError
-from crossroads.evaluate import Evaluation, QAItem
+from crossroads.evaluation.evaluate import Evaluation, QAItem
 
 CSV_COLUMNS = (
     "number", "question", "expected_answers", "mode", "mode_label", "answer", "contained", "exact_match", "f1",

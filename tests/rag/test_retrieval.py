@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.embedding import Embedder
 from crossroads.errors import InputError, KnowledgeBaseError
-from crossroads.retrieval import RRF_K, embedder_for, retrieve
+from crossroads.rag.embedding import Embedder
+from crossroads.rag.retrieval import RRF_K, embedder_for, retrieve
 from crossroads.store import KnowledgeBase
 
 DOCUMENTS = {

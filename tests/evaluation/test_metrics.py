@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crossroads.metrics import (
+from crossroads.evaluation.metrics import (
     answer_contained,
     answer_metrics,
     check_citations,

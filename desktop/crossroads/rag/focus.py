@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crossroads.metrics import content_stems, split_sentences
-from crossroads.prompting import unwrap_lines
+from crossroads.evaluation.metrics import content_stems, split_sentences
+from crossroads.rag.prompting import unwrap_lines
 
 FOCUS_TOKENS = 300
 """How much of the passages the documents column reads, in the chat model's tokens (0: whole passages)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossroads.prompting import (
+from crossroads.rag.prompting import (
     ABSTAIN_ANSWER,
     SYSTEM_MESSAGE,
     SourceText,
@@ -42,7 +42,7 @@ def test_the_rag_prompt_neither_asks_for_citation_numbers_nor_for_refusals() -> 
     instructions = user[: user.index("Sources:")]
     assert instructions.startswith("Answer the question based on the sources below.")
     assert "cite" not in instructions  # a 0.5B model wrote "[1]" where the answer belonged
-    assert ABSTAIN_ANSWER not in user and "do not answer" not in user  # see crossroads.answerability
+    assert ABSTAIN_ANSWER not in user and "do not answer" not in user  # see crossroads.rag.answerability
 
 
 def test_each_passage_opens_with_its_document_and_heading_but_not_its_page() -> None:

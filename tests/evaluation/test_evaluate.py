@@ -12,7 +12,7 @@ from crossroads.cancel import CancelToken
 from crossroads.compare import Answer
 from crossroads.engine.events import SamplingParams, Timings
 from crossroads.errors import InputError
-from crossroads.evaluate import SCORES, Evaluation, QAItem, QuestionResult, evaluate, load_questions
+from crossroads.evaluation.evaluate import SCORES, Evaluation, QAItem, QuestionResult, evaluate, load_questions
 from crossroads.store import KnowledgeBase
 
 TINY = SamplingParams(max_tokens=8)

@@ -11,8 +11,8 @@ import pytest
 from crossroads.compare import Answer, Source
 from crossroads.engine.events import Timings
 from crossroads.errors import InputError
-from crossroads.evaluate import Evaluation, QAItem, QuestionResult, load_questions
-from crossroads.evaluate_export import CSV_COLUMNS, csv_rows, write_csv, write_json, write_questions
+from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult, load_questions
+from crossroads.evaluation.export import CSV_COLUMNS, csv_rows, write_csv, write_json, write_questions
 
 
 def _answer(mode: str, text: str, metrics: dict, sources: list[Source] | None = None) -> Answer:  # type: ignore[type-arg]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossroads.focus import Sentence, focus, join, passage_sentences, select
+from crossroads.rag.focus import Sentence, focus, join, passage_sentences, select
 
 
 def words(text: str) -> int:
@@ -74,7 +74,7 @@ def test_nothing_to_read_gives_nothing(embedder) -> None:
 
 
 def test_a_question_word_every_sentence_holds_weighs_less_than_a_rare_one() -> None:
-    from crossroads.focus import _rarity
+    from crossroads.rag.focus import _rarity
 
     found = [{"brellvik", "oat"}, {"brellvik"}, {"brellvik"}, set()]
     weight = _rarity({"brellvik", "oat", "milk"}, found)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.chunking import Chunk, chunk_document
 from crossroads.errors import InputError
 from crossroads.ingest.document import Document, Section
+from crossroads.rag.chunking import Chunk, chunk_document
 
 
 def words(text: str) -> int:

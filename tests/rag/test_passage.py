@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossroads.errors import KnowledgeBaseError, UnreadableFile
-from crossroads.passage import passage_in_context, render_pdf_page
+from crossroads.rag.passage import passage_in_context, render_pdf_page
 from crossroads.store import KnowledgeBase
 
 LONG_MD = "# Policy\n\n" + "\n\n".join(

@@ -6,8 +6,8 @@ import pytest
 
 from crossroads.compare import Source, _answer
 from crossroads.engine.events import SequenceDone, Timings
-from crossroads.figure_check import figures, known_figures, unfound_figures, withheld_answer
-from crossroads.metrics import answer_contained, is_abstention
+from crossroads.evaluation.metrics import answer_contained, is_abstention
+from crossroads.rag.figure_check import figures, known_figures, unfound_figures, withheld_answer
 
 PARKING = "Staff park in lot K7 behind the warehouse. The office opens at eight."
 
