@@ -39,7 +39,7 @@ def test_loading_an_adapter_enables_the_four_modes_and_unloading_refuses_them_ag
     assert [a.mode for a in comparison.answers] == FOUR
     assert comparison.answers[2].adapter == "tiny-lora"
     saved = workspace.history(kb).get(workspace.history(kb).entries()[0].id)
-    assert saved["adapter"]["name"] == "tiny-lora.gguf"
+    assert saved["adapter"]["name"] == "tiny-lora"  # as the column names it
 
     evaluation = workspace.evaluate([QAItem("Where do staff park?", ("K7",))], ["plain", "finetuned"], kb)
     assert set(evaluation.summary()) == {"plain", "finetuned"}

@@ -93,7 +93,7 @@ class Answer:
     metrics: dict[str, Any] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)  # answer sentences no source supports
     sentences: list[dict[str, Any]] = field(default_factory=list)  # each sentence's span and support, for marking
-    adapter: str | None = None  # the fine-tuned adapter that answered (its file name), for the fine-tuned modes
+    adapter: str | None = None  # the fine-tuned adapter that answered (as the column names it), fine-tuned modes only
     withheld: str | None = None  # the model's own answer, when it stated a figure no passage contains
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,12 +146,14 @@ class Comparison:
     dropped_sources: int = 0
     created_at: float = field(default_factory=time.time)
     adapter_path: str | None = None  # the LoRA adapter of the fine-tuned modes, if any was asked
+    adapter_name: str | None = None  # its name as the columns show it (a kept run's name, else the file's stem)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "model": {"name": self.model_name, "path": self.model_path},
-            "adapter": {"name": Path(self.adapter_path).name, "path": self.adapter_path} if self.adapter_path else None,
+            "adapter": {"name": self.adapter_name or Path(self.adapter_path).stem, "path": self.adapter_path}
+            if self.adapter_path else None,
             "retrieval_s": round(self.retrieval_s, 4),
             "dropped_sources": self.dropped_sources,
             "created_at": round(self.created_at, 3),
@@ -366,4 +368,5 @@ def run_comparison(
     answers.sort(key=lambda a: order[a.mode])
     tuned = any(MODES[m].uses_adapter for m in order) and engine.adapter_path is not None
     return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped,
-                      adapter_path=str(engine.adapter_path) if tuned else None)
+                      adapter_path=str(engine.adapter_path) if tuned else None,
+                      adapter_name=engine.adapter_name if tuned else None)

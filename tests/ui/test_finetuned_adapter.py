@@ -81,7 +81,7 @@ def test_opening_an_adapter_offers_the_fine_tuned_columns_and_all_four_stream_at
     data = finished.args[0]
 
     assert [a["mode"] for a in data["answers"]] == FOUR
-    assert data["adapter"]["name"] == tiny_lora_path.name
+    assert data["adapter"]["name"] == "tiny-lora" == tiny_lora_path.stem
     assert any(all_four_written), "the four columns held text at the same moment of one request"
     for answer in data["answers"]:
         pane = compare.panes[answer["mode"]]
