@@ -310,9 +310,9 @@ class FineTunePanel(QWidget):
     def _on_data_progress(self, progress: Progress) -> None:
         if self.sender() is not self._preparer:
             return
+        self.data_progress.setFormat(f"{progress.stage}: %v of %m ({progress.found} examples)")
         self.data_progress.setRange(0, max(1, progress.total))
         self.data_progress.setValue(progress.done)
-        self.data_progress.setFormat(f"{progress.stage}: %v of %m ({progress.found} examples)")
 
     def _on_data_ready(self, examples: list[TrainingExample]) -> None:
         if self.sender() is not self._preparer:
