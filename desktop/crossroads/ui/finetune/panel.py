@@ -44,6 +44,7 @@ from crossroads.finetune.dataset import (
     kb_passages,
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
+from crossroads.finetune.job import TrainingJob
 from crossroads.finetune.pipeline import Outcome
 from crossroads.finetune.runs import AdapterRun
 from crossroads.store import KnowledgeBase
@@ -71,8 +72,16 @@ def _prepare_job(workspace: Workspace, choice: DataChoice, kb: KnowledgeBase | N
     return build_examples(choice, passages, engine, SYSTEM_MESSAGE, cancel=cancel, on_progress=emit)
 
 
+class RunHandle:
+    """What the closing window needs from the worker thread: the process, and whether it has begun stepping."""
+
+    def __init__(self) -> None:
+        self.job: TrainingJob | None = None
+        self.stepping = False  # before this the process is loading: nothing to checkpoint, so it may be stopped
+
+
 def _train_job(name: str, model_path: Path | None, examples: Sequence[TrainingExample], settings: object,
-               validation_share: float, cancel: CancelToken, emit: Emit) -> Outcome:
+               validation_share: float, handle: RunHandle, cancel: CancelToken, emit: Emit) -> Outcome:
     """A new run (``model_path`` given) or the unfinished run ``name`` resumed; events go to the UI."""
     from crossroads.finetune import pipeline, session
     from crossroads.prompting import SYSTEM_MESSAGE
@@ -83,7 +92,14 @@ def _train_job(name: str, model_path: Path | None, examples: Sequence[TrainingEx
         checks = [e.question for e in examples if e.source != "general" and e.question][:2]
         job = pipeline.prepare(name, model_path, examples, settings, system_message=SYSTEM_MESSAGE,  # type: ignore[arg-type]
                                validation_share=validation_share, verify_prompts=checks)
-    return session.run_job(job, cancel, emit)
+    handle.job = job
+
+    def relay(event: ev.TrainEvent) -> None:
+        if isinstance(event, ev.Started | ev.Resumed | ev.Step):
+            handle.stepping = True
+        emit(event)
+
+    return session.run_job(job, cancel, relay)
 
 
 def _check_base_job(name: str, model_path: Path, cancel: CancelToken, emit: Emit) -> str:
@@ -105,6 +121,7 @@ class FineTunePanel(QWidget):
         self._eval_questions: Callable[[], list[str]] = list
         self._preparer: Worker | None = None
         self._trainer: Worker | None = None
+        self._handle = RunHandle()
         self._checker: Worker | None = None
         self._run_name = ""
         self._total_steps = 0
@@ -412,13 +429,15 @@ class FineTunePanel(QWidget):
             self.message.show_error(exc.message)
             return
         share = self.data_form.held_out.value() / 100
-        self._begin(name, partial(_train_job, name, model.path, examples, settings, share),
+        self._handle = RunHandle()
+        self._begin(name, partial(_train_job, name, model.path, examples, settings, share, self._handle),
                     settings.total_steps(max(1, round(len(examples) * (1 - share)))))
 
     def resume(self, name: str) -> None:
         if self.training or self.preparing or not name:
             return
-        self._begin(name, partial(_train_job, name, None, (), None, 0.0), 0)
+        self._handle = RunHandle()
+        self._begin(name, partial(_train_job, name, None, (), None, 0.0, self._handle), 0)
 
     def _begin(self, name: str, job: Callable[[CancelToken, Emit], Outcome], total: int) -> None:
         self.message.hide()
@@ -527,13 +546,26 @@ class FineTunePanel(QWidget):
                 self.settings_form.name.setModified(False)
             self._update_controls()
 
-    def shutdown(self, timeout: float = 30.0) -> None:
-        """Closing the window: cancel the run (a checkpoint is kept) and wait for the process to stop."""
-        for worker in (self._preparer, self._trainer):
-            if worker is not None:
-                worker.cancel()
-        if self._trainer is not None and not self._trainer.wait(timeout):
-            log.warning("the training process did not stop within %.0f s", timeout)
+    @property
+    def process_running(self) -> bool:
+        """The training process is alive (it outlives a cancel by the time it takes to save a checkpoint)."""
+        return self._handle.job is not None and self._handle.job.running
+
+    def shutdown(self, timeout: float = 20.0) -> None:
+        """Closing the window: a training run stops with a checkpoint; one still loading its model is stopped at
+        once (nothing to keep yet; an earlier checkpoint stays). The window never waits longer than ``timeout``."""
+        if self._preparer is not None:
+            self._preparer.cancel()
+        trainer, handle = self._trainer, self._handle
+        if trainer is None:
+            return
+        trainer.cancel()
+        if handle.job is not None and not handle.stepping:
+            handle.job.kill()
+        if not trainer.wait(timeout) and handle.job is not None:
+            log.warning("the training process did not stop within %.0f s; stopping it", timeout)
+            handle.job.kill()
+            trainer.wait(5.0)
 
     # -- 4. kept adapters ---------------------------------------------------------------------------------
 
