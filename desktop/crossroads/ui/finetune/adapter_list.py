@@ -21,11 +21,20 @@ from PySide6.QtWidgets import (
 from crossroads.finetune.dataset import duration
 from crossroads.finetune.runs import AdapterRun
 
-HEADERS = ("Name", "Base model", "Steps", "Best held-out loss", "Time", "Checked in llama.cpp", "Created")
+HEADERS = ("Name", "Base model", "Steps", "Held-out loss", "Time", "Verified", "Created")
+HEADER_TIPS = (
+    "The adapter's name; it lives beside your knowledge bases with a record of how it was made.",
+    "The model it was trained for: it is refused on any other.",
+    "Optimizer steps trained.",
+    "The best loss on the held-out examples (lower is better).",
+    "How long the whole run took, conversion and check included.",
+    "Whether llama.cpp with the adapter answered the check questions exactly as the trained model did.",
+    "When it was trained.",
+)
 
 
 def verified_text(verified: bool | None) -> str:
-    return {True: "yes", False: "no: answers differ", None: "not checked"}[verified]
+    return {True: "yes", False: "no", None: "not checked"}[verified]
 
 
 def loss_text(loss: float | None) -> str:
@@ -41,6 +50,8 @@ class AdapterList(QWidget):
         super().__init__(parent)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
+        for column, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -35,7 +35,9 @@ class DataForm(QGroupBox):
         self.generated.setChecked(True)
         self.generated.setToolTip("The loaded model reads each passage of the open knowledge base and writes several "
                                   "differently worded questions with their answers (the published recipe for teaching "
-                                  "facts). Pairs the passage does not support are dropped.")
+                                  "facts). Pairs the passage does not support are dropped. It uses the model already "
+                                  "loaded (no second copy in memory): a question asked in Compare meanwhile waits "
+                                  "for the current passage.")
         self.per_passage = QSpinBox()
         self.per_passage.setRange(1, 10)
         self.per_passage.setValue(4)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +48,7 @@ from crossroads.finetune.pipeline import Outcome
 from crossroads.finetune.runs import AdapterRun
 from crossroads.store import KnowledgeBase
 from crossroads.ui.evaluate.message_bar import MessageBar
-from crossroads.ui.finetune.adapter_list import AdapterList, loss_text, verified_text
+from crossroads.ui.finetune.adapter_list import AdapterList, loss_text
 from crossroads.ui.finetune.controls import DataForm, SettingsForm
 from crossroads.ui.finetune.example_table import ExampleModel, ExampleTable
 from crossroads.ui.finetune.loss_chart import LossChart
@@ -60,6 +59,9 @@ log = logging.getLogger(__name__)
 
 BEFORE_START = ("Time and peak memory are measured on the first training step and shown here before the rest "
                 "runs (roughly 2–3 s per step for a 135M model, 10–40 s for a 0.5B one on two cores).")
+VERIFIED = {True: "Checked in llama.cpp: it answers the check questions exactly as the trained model did.",
+            False: "Warning: in llama.cpp it answers the check questions differently from the trained model.",
+            None: "Not checked in llama.cpp (no check questions)."}
 MEASURING = "Measuring the first step… the time and peak memory follow in a moment."
 
 
@@ -182,7 +184,8 @@ class FineTunePanel(QWidget):
         data_head = QHBoxLayout()
         data_head.addWidget(self.counts, 1)
         data_head.addWidget(self.delete_rows_button)
-        data_page = QWidget()
+        data_page = QGroupBox("1. Data review")
+        data_page.setToolTip("Every training example: untick, edit (double-click) or delete rows before training.")
         data_layout = QVBoxLayout(data_page)
         data_layout.addLayout(data_head)
         data_layout.addWidget(self.table, 1)
@@ -205,7 +208,7 @@ class FineTunePanel(QWidget):
         self.result_box = QGroupBox("Result")
         self.result_box.setLayout(result_row)
         self.result_box.hide()
-        progress_page = QWidget()
+        progress_page = QGroupBox("3. Progress")
         progress_layout = QVBoxLayout(progress_page)
         progress_layout.addWidget(self.progress)
         progress_layout.addWidget(self.progress_text)
@@ -213,14 +216,17 @@ class FineTunePanel(QWidget):
         progress_layout.addWidget(self.result_box)
 
         self.adapters = AdapterList()
-        self.views = QTabWidget()
-        self.views.setDocumentMode(True)
-        self.views.addTab(data_page, "Data review")
-        self.views.addTab(progress_page, "Progress")
-        self.views.addTab(self.adapters, "Kept adapters")
-        self.views.setTabToolTip(0, "Every training example: untick, edit or delete rows before training.")
-        self.views.setTabToolTip(1, "The run's steps, loss curve and result.")
-        self.views.setTabToolTip(2, "Adapters trained so far: use one in Compare, rename or delete it.")
+        adapters_page = QGroupBox("4. Kept adapters")
+        adapters_page.setToolTip("Adapters trained so far: use one in Compare, rename or delete it.")
+        QVBoxLayout(adapters_page).addWidget(self.adapters)
+        self.views = QSplitter(Qt.Orientation.Vertical)  # all four steps in view at once, each resizable
+        for page in (data_page, progress_page, adapters_page):
+            self.views.addWidget(page)
+        self.views.setChildrenCollapsible(False)
+        self.views.setStretchFactor(0, 3)
+        self.views.setStretchFactor(1, 4)
+        self.views.setStretchFactor(2, 2)
+        self.views.setSizes([320, 330, 150])
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(scroll)
@@ -335,7 +341,6 @@ class FineTunePanel(QWidget):
         if self.sender() is not self._preparer:
             return
         self.model.set_examples(examples)
-        self.views.setCurrentIndex(0)
         if not self.settings_form.name.isModified():
             self.settings_form.name.setText(self.suggested_name())
         self.status.emit(f"Training data ready: {counts_text(examples)}. Review it, then start training.")
@@ -455,7 +460,6 @@ class FineTunePanel(QWidget):
         worker.failed.connect(self._on_train_failed)
         worker.ended.connect(self._on_train_ended)
         self._trainer = worker
-        self.views.setCurrentIndex(1)
         self._update_controls()
         worker.start()
 
@@ -525,8 +529,8 @@ class FineTunePanel(QWidget):
         self.progress_text.setText(f"Done: {m.steps} steps in {duration(m.seconds)}.")
         self.result.setText(
             f"<b>{run.name}</b> — {m.steps} steps, best held-out loss {loss_text(m.best_eval_loss)}, "
-            f"{duration(m.seconds)} in all ({m.seconds_per_step:.1f} s per step, {m.dtype}); checked in llama.cpp: "
-            f"{verified_text(m.verified)}.<br>Trained for {m.base_model} on {m.data.get('train', 0)} examples "
+            f"{duration(m.seconds)} in all ({m.seconds_per_step:.1f} s per step, {m.dtype}). {VERIFIED[m.verified]}"
+            f"<br>Trained for {m.base_model} on {m.data.get('train', 0)} examples "
             f"({m.data.get('validation', 0)} held out).")
         self.result_box.show()
 
