@@ -219,7 +219,8 @@ def test_a_tiny_run_is_cancelled_resumed_and_kept_with_its_measured_estimate_and
     assert not panel.message.isVisible() or "cancelled" not in panel.message.text.text()
     assert any(m.startswith("Measured on the first step: about") and "peak memory" in m for m in measured)
     assert panel.result_box.isVisible()
-    assert "<b>tiny</b> — 2 steps" in panel.result.text() and "in llama.cpp" in panel.result.text()
+    assert "<b>tiny</b> — 2 steps on 3 examples" in panel.result.text() and "llama.cpp" in panel.result.text()
+    assert panel.adapters.selected() == "tiny" and panel.use_button.isEnabled(), "Use in Compare is one click away"
     assert panel.chart.points()[0] == 2
     assert panel.progress.value() == panel.progress.maximum() == 2
     assert panel.adapters.names() == ["tiny"] and not panel.resume_box.isVisibleTo(panel)

@@ -21,15 +21,14 @@ from PySide6.QtWidgets import (
 from crossroads.finetune.dataset import duration
 from crossroads.finetune.runs import AdapterRun
 
-HEADERS = ("Name", "Base model", "Steps", "Held-out loss", "Time", "Verified", "Created")
+HEADERS = ("Name", "Steps", "Held-out loss", "Time", "Verified")
 HEADER_TIPS = (
-    "The adapter's name; it lives beside your knowledge bases with a record of how it was made.",
-    "The model it was trained for: it is refused on any other.",
+    "The adapter's name; it lives beside your knowledge bases with a record of how it was made (point at a name "
+    "for the model it was trained for: it is refused on any other).",
     "Optimizer steps trained.",
     "The best loss on the held-out examples (lower is better).",
     "How long the whole run took, conversion and check included.",
     "Whether llama.cpp with the adapter answered the check questions exactly as the trained model did.",
-    "When it was trained.",
 )
 
 
@@ -87,14 +86,15 @@ class AdapterList(QWidget):
         self.table.setRowCount(len(self._runs))
         for row, run in enumerate(self._runs):
             m = run.manifest
-            cells = (run.name, m.base_model, str(m.steps), loss_text(m.best_eval_loss), duration(m.seconds),
-                     verified_text(m.verified), m.created[:16].replace("T", " "))
+            cells = (run.name, str(m.steps), loss_text(m.best_eval_loss), duration(m.seconds),
+                     verified_text(m.verified))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column in (2, 3, 4):
+                if column in (1, 2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-            self.table.item(row, 0).setToolTip(str(run.adapter_path))
+            self.table.item(row, 0).setToolTip(f"Trained for {m.base_model} on {m.created[:16].replace('T', ' ')}"
+                                               f"\n{run.adapter_path}")
         names = [r.name for r in self._runs]
         if chosen in names:
             self.table.selectRow(names.index(chosen))

@@ -59,8 +59,8 @@ log = logging.getLogger(__name__)
 
 BEFORE_START = ("Time and peak memory are measured on the first training step and shown here before the rest "
                 "runs (roughly 2–3 s per step for a 135M model, 10–40 s for a 0.5B one on two cores).")
-VERIFIED = {True: "Checked in llama.cpp: it answers the check questions exactly as the trained model did.",
-            False: "Warning: in llama.cpp it answers the check questions differently from the trained model.",
+VERIFIED = {True: "Verified: llama.cpp answers the check questions as the trained model did.",
+            False: "Warning: llama.cpp's answers to the check questions differ from the trained model's.",
             None: "Not checked in llama.cpp (no check questions)."}
 MEASURING = "Measuring the first step… the time and peak memory follow in a moment."
 
@@ -200,25 +200,21 @@ class FineTunePanel(QWidget):
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.use_button = QPushButton("Use in Compare")
-        self.use_button.setToolTip("Load this adapter on the loaded model and compare all four ways.")
-        result_row = QHBoxLayout()
-        result_row.addWidget(self.result, 1)
-        result_row.addWidget(self.use_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.result_box = QGroupBox("Result")
-        self.result_box.setLayout(result_row)
-        self.result_box.hide()
+        self.result_box = self.result  # the latest run's result, above the list that holds it (selected)
+        self.result.hide()
         progress_page = QGroupBox("3. Progress")
         progress_layout = QVBoxLayout(progress_page)
         progress_layout.addWidget(self.progress)
         progress_layout.addWidget(self.progress_text)
         progress_layout.addWidget(self.chart, 1)
-        progress_layout.addWidget(self.result_box)
 
         self.adapters = AdapterList()
-        adapters_page = QGroupBox("4. Kept adapters")
+        adapters_page = QGroupBox("4. Result and kept adapters")
         adapters_page.setToolTip("Adapters trained so far: use one in Compare, rename or delete it.")
-        QVBoxLayout(adapters_page).addWidget(self.adapters)
+        adapters_layout = QVBoxLayout(adapters_page)
+        adapters_layout.addWidget(self.result)
+        adapters_layout.addWidget(self.adapters, 1)
+        self.use_button = self.adapters.use_button
         self.views = QSplitter(Qt.Orientation.Vertical)  # all four steps in view at once, each resizable
         for page in (data_page, progress_page, adapters_page):
             self.views.addWidget(page)
@@ -226,7 +222,7 @@ class FineTunePanel(QWidget):
         self.views.setStretchFactor(0, 3)
         self.views.setStretchFactor(1, 4)
         self.views.setStretchFactor(2, 2)
-        self.views.setSizes([320, 330, 150])
+        self.views.setSizes([230, 360, 190])
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(scroll)
@@ -246,7 +242,6 @@ class FineTunePanel(QWidget):
         self.resume_button.clicked.connect(lambda: self.resume(self.unfinished.currentText()))
         self.delete_rows_button.clicked.connect(lambda: self.model.remove_rows(self.table.selected_rows()))
         self.model.changed.connect(self._on_data_changed)
-        self.use_button.clicked.connect(lambda: self.use(self._last_result.name if self._last_result else ""))
         self.adapters.use_requested.connect(self.use)
         self.adapters.rename_requested.connect(self.rename)
         self.adapters.delete_requested.connect(self.delete)
@@ -528,10 +523,11 @@ class FineTunePanel(QWidget):
         self.progress.setValue(m.steps)
         self.progress_text.setText(f"Done: {m.steps} steps in {duration(m.seconds)}.")
         self.result.setText(
-            f"<b>{run.name}</b> — {m.steps} steps, best held-out loss {loss_text(m.best_eval_loss)}, "
-            f"{duration(m.seconds)} in all ({m.seconds_per_step:.1f} s per step, {m.dtype}). {VERIFIED[m.verified]}"
-            f"<br>Trained for {m.base_model} on {m.data.get('train', 0)} examples "
-            f"({m.data.get('validation', 0)} held out).")
+            f"<b>{run.name}</b> — {m.steps} steps on {m.data.get('train', 0)} examples, best held-out loss "
+            f"{loss_text(m.best_eval_loss)}, {duration(m.seconds)} ({m.seconds_per_step:.1f} s per step). "
+            f"{VERIFIED[m.verified]}")
+        self.result.setToolTip(f"Trained for {m.base_model} ({m.dtype}); {m.data.get('validation', 0)} examples "
+                               "held out. Select it below and press Use in Compare.")
         self.result_box.show()
 
     def _on_train_failed(self, message: str) -> None:
@@ -605,7 +601,6 @@ class FineTunePanel(QWidget):
         worker.failed.connect(self.message.show_error)
         worker.ended.connect(self._on_checked_ended)
         self._checker = worker
-        self.use_button.setEnabled(False)
         self.adapters.use_button.setEnabled(False)
         worker.start()
 
@@ -663,7 +658,7 @@ class FineTunePanel(QWidget):
         self.resume_button.setEnabled(not busy)
         self.model.set_editable(not self.training)
         self.delete_rows_button.setEnabled(not self.training and self.model.rowCount() > 0)
-        self.use_button.setEnabled(self._last_result is not None and self._checker is None)
+        self.adapters.use_button.setEnabled(self.adapters.selected() is not None and self._checker is None)
         self.settings_form.setEnabled(True)
         for widget in (self.settings_form.name, self.settings_form.steps, self.settings_form.epochs,
                        self.settings_form.rank, self.settings_form.learning_rate, self.settings_form.max_length):
