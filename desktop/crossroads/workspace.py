@@ -146,6 +146,14 @@ class Workspace:
         with self._lock:
             self._adapter = None
 
+    def chat_engine(self) -> LlamaEngine:
+        """The loaded model's engine, for core jobs that generate with it (the Fine-tune tab's training data).
+
+        Its lock runs one generation at a time, so such a job and Compare take turns instead of loading the
+        model twice.
+        """
+        return self._require_engine()
+
     def _require_engine(self) -> LlamaEngine:
         engine = self._engine
         if engine is None:

@@ -72,15 +72,18 @@ class TrainingJob:
         if self._process is None or self._process.stdout is None:
             raise RuntimeError("start the job first")
         ended = False
-        for line in self._process.stdout:
-            if not line.strip():
-                continue
-            event = ev.parse(line)
-            if isinstance(event, ev.Failed):
-                self.last_error = event.message
-            ended = ended or isinstance(event, ev.Done | ev.Cancelled | ev.Failed)
-            yield event
-        self._process.stdout.close()
+        stdout = self._process.stdout
+        try:  # a reader that stops early (at a Cancelled or Failed event) still closes the pipe
+            for line in stdout:
+                if not line.strip():
+                    continue
+                event = ev.parse(line)
+                if isinstance(event, ev.Failed):
+                    self.last_error = event.message
+                ended = ended or isinstance(event, ev.Done | ev.Cancelled | ev.Failed)
+                yield event
+        finally:
+            stdout.close()
         code = self._process.wait()
         if not ended:
             reason = f"exit code {code}" if code >= 0 else f"signal {-code}"

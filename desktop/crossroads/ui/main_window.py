@@ -1,4 +1,4 @@
-"""The window: model bar on top, library on the left, Compare / Evaluate / Decide on the right.
+"""The window: model bar on top, library on the left, Compare / Evaluate / Fine-tune / Decide on the right.
 
 It wires panels together and starts model loading; each panel runs its own workers. Nothing here reads a file,
 loads a model or searches: it asks the ``Workspace`` to, on a worker.
@@ -89,16 +89,20 @@ class MainWindow(QMainWindow):
         self.compare = ComparePanel(self.workspace)
         from crossroads.ui.decide.panel import DecidePanel
         from crossroads.ui.evaluate.panel import EvaluatePanel
+        from crossroads.ui.finetune.panel import FineTunePanel
 
         self.evaluate = EvaluatePanel(self.workspace)
+        self.finetune = FineTunePanel(self.workspace)
         self.decide = DecidePanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.compare, "Compare")
         self.tabs.addTab(self.evaluate, "Evaluate")
+        self.tabs.addTab(self.finetune, "Fine-tune")
         self.tabs.addTab(self.decide, "Decide")
         self.tabs.setTabToolTip(0, "One question, answered by the model alone and with your documents, side by side")
         self.tabs.setTabToolTip(1, "Run a set of questions through every mode and measure accuracy and grounding")
-        self.tabs.setTabToolTip(2, "Fine-tune, RAG or both? A recommendation from your situation and the evidence")
+        self.tabs.setTabToolTip(2, "Train a LoRA adapter on your documents on this computer, then compare with it")
+        self.tabs.setTabToolTip(3, "Fine-tune, RAG or both? A recommendation from your situation and the evidence")
 
         self.tabs.currentChanged.connect(self._on_tab_changed)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -132,6 +136,9 @@ class MainWindow(QMainWindow):
             panel.failed.connect(self.show_problem)
         self.compare.comparison_finished.connect(self._on_comparison)
         self.evaluate.evaluation_finished.connect(self._on_evaluation)
+        self.finetune.status.connect(self.show_status)
+        self.finetune.use_adapter.connect(self.use_finetuned)
+        self.finetune.set_evaluation_questions(lambda: [i.question for i in self.evaluate.questions.items()])
         self._build_menus()
         hints = QGuiApplication.styleHints()
         if hints is not None:
@@ -203,7 +210,7 @@ class MainWindow(QMainWindow):
         full.setShortcut(QKeySequence("F11"))
         full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
         view.addAction(full)
-        for index, name in enumerate(("Compare", "Evaluate", "Decide")):
+        for index, name in enumerate(("Compare", "Evaluate", "Fine-tune", "Decide")):
             action = QAction(f"Go to {name}", self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.setData(index)
@@ -306,6 +313,7 @@ class MainWindow(QMainWindow):
             self._pending_model = name_or_path
             return
         self._stop_answering()
+        self.finetune.cancel_prepare()  # its questions come from the model being replaced
         ws = self.workspace
 
         def job(cancel: CancelToken, emit: Emit) -> ModelSummary:
@@ -339,6 +347,7 @@ class MainWindow(QMainWindow):
         self.show_status(f"{summary.name} is ready.")
         self.notice.hide()
         self.refresh_model_choices()
+        self.finetune.set_model(summary)
         self.model_loaded.emit(summary)
 
     def _on_model_failed(self, message: str) -> None:
@@ -364,6 +373,11 @@ class MainWindow(QMainWindow):
     def load_adapter(self, path: str) -> None:
         """Apply a GGUF LoRA adapter on a worker; a refused file says why and leaves the previous state as it was."""
         self._change_adapter(path)
+
+    def use_finetuned(self, path: str) -> None:
+        """The Fine-tune tab's adapter (already checked against the loaded model): load it and show Compare."""
+        self.load_adapter(path)
+        self.tabs.setCurrentWidget(self.compare)
 
     def remove_adapter(self) -> None:
         """Back to the base model alone: the Fine-tuned columns and modes go away."""
@@ -449,6 +463,7 @@ class MainWindow(QMainWindow):
         has_documents = kb is not None and self.library.has_documents()
         self.compare.set_knowledge_base(kb, has_documents)
         self.evaluate.set_knowledge_base(kb if has_documents else None)
+        self.finetune.set_knowledge_base(kb)
         self.prefs.remember_kb(kb.name if kb is not None else None)
 
     def _on_comparison(self, data: dict[str, Any]) -> None:
@@ -520,6 +535,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_geometry(self.saveGeometry())
         self.compare.stop()
         self.library.cancel_indexing()
+        self.finetune.shutdown()  # the training process stops with a checkpoint, to resume next time
         if not stop_all(timeout=20.0):
             log.warning("some work did not stop in time; closing anyway")
         self.workspace.close()
