@@ -67,7 +67,7 @@ MEASURING = "Measuring the first step… the time and peak memory follow in a mo
 
 def _prepare_job(workspace: Workspace, choice: DataChoice, kb: KnowledgeBase | None, cancel: CancelToken,
                  emit: Emit) -> list[TrainingExample]:
-    from crossroads.prompting import SYSTEM_MESSAGE
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
 
     passages = kb_passages(kb) if kb is not None and choice.needs_passages else []
     engine = workspace.chat_engine() if choice.needs_model else None
@@ -86,7 +86,7 @@ def _train_job(name: str, model_path: Path | None, examples: Sequence[TrainingEx
                validation_share: float, handle: RunHandle, cancel: CancelToken, emit: Emit) -> Outcome:
     """A new run (``model_path`` given) or the unfinished run ``name`` resumed; events go to the UI."""
     from crossroads.finetune import pipeline, session
-    from crossroads.prompting import SYSTEM_MESSAGE
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
 
     if model_path is None:
         job = pipeline.resume(name)
@@ -184,7 +184,7 @@ class FineTunePanel(QWidget):
         data_head = QHBoxLayout()
         data_head.addWidget(self.counts, 1)
         data_head.addWidget(self.delete_rows_button)
-        data_page = QGroupBox("1. Data review")
+        data_page = QGroupBox("Review the training data")
         data_page.setToolTip("Every training example: untick, edit (double-click) or delete rows before training.")
         data_layout = QVBoxLayout(data_page)
         data_layout.addLayout(data_head)
