@@ -27,6 +27,7 @@ class TrainingJob:
         self._python = python or sys.executable
         self._process: subprocess.Popen[str] | None = None
         self.last_error: str | None = None
+        self._listening = False  # the process has spoken, so its SIGTERM handler is in place
 
     @property
     def log_path(self) -> Path:
@@ -43,6 +44,7 @@ class TrainingJob:
             raise RuntimeError("this training job is already running")
         self.spec.work_dir.mkdir(parents=True, exist_ok=True)
         self.spec.cancel_file.unlink(missing_ok=True)
+        self._listening = False
         job_file = self.spec.work_dir / JOB_FILE
         self.spec.save(job_file)
         env = dict(os.environ)
@@ -78,6 +80,7 @@ class TrainingJob:
                 if not line.strip():
                     continue
                 event = ev.parse(line)
+                self._listening = True
                 if isinstance(event, ev.Failed):
                     self.last_error = event.message
                 ended = ended or isinstance(event, ev.Done | ev.Cancelled | ev.Failed)
@@ -92,9 +95,12 @@ class TrainingJob:
             yield ev.Failed(self.last_error)
 
     def cancel(self) -> None:
-        """Ask the run to stop at the next example and save a checkpoint (the file works on every platform)."""
+        """Ask the run to stop at the next example and save a checkpoint (the file works on every platform).
+
+        The signal only wakes a process that has started listening: one still starting Python would die of it,
+        without a checkpoint. Until then, it finds the cancel file at its first step."""
         self.spec.cancel_file.touch()
-        if self.running and sys.platform != "win32":
+        if self.running and self._listening and sys.platform != "win32":
             self._process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
 
     def kill(self) -> None:
