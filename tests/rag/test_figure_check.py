@@ -82,3 +82,22 @@ def test_a_figure_in_the_passages_and_the_model_only_column_are_left_alone() -> 
     assert kept.withheld is None and kept.finish_reason == "stop"
     plain = _answer("plain", _done("There are 340 spaces."), [_source(PARKING)], [PARKING], question, None)
     assert plain.text == "There are 340 spaces." and plain.withheld is None
+
+
+HEADCOUNT = "Today about 340 colleagues work at our Eindhoven headquarters. Visitors sign in at reception."
+
+
+def test_a_figure_from_the_passages_counting_what_no_passage_mentions_is_named_with_it() -> None:
+    answer = "According to the sources, the Eindhoven headquarters has 340 parking spaces [1]."
+    assert unfound_figures(answer, [HEADCOUNT], "How many parking spaces are there?") == ["340 parking spaces"]
+    assert unfound_figures("About 340 colleagues work there [1].", [HEADCOUNT]) == []
+
+
+@pytest.mark.parametrize("answer", [
+    "The Premier plan costs €690 per machine per year.",  # a rate: "per" ends what is counted
+    "It is 690 EUR.",  # a unit in capitals is no counted thing
+    "The team has 340 people.",  # the sentence holding 340 names what it counts
+])
+def test_rates_and_units_are_not_read_as_counted_things(answer: str) -> None:
+    passages = ["Premier support | 690 | per machine and year", "Headcount: 340 people in Eindhoven."]
+    assert unfound_figures(answer, passages) == []

@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from crossroads.evaluation.metrics import strip_citations
+from crossroads.evaluation.metrics import content_stems, strip_citations
 from crossroads.rag.prompting import ABSTAIN_ANSWER
 
 # A figure written with digits, not inside a word or a code ("E27", "v2" are names, not amounts).
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?",
                      re.IGNORECASE)
 _ANY_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?", re.IGNORECASE)
+# The words right after a figure, up to two, when they are plain lower-case words: what the figure counts.
+_COUNTED = re.compile(r"\s+((?:[a-z][a-z-]+)(?:\s+[a-z][a-z-]+)?)")
+_NOT_COUNTED = frozenset({"per", "times", "percent", "km", "kg", "cm", "mm", "ml", "am", "pm", "p"})
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200,50 in German-style documents
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
@@ -101,13 +104,38 @@ def known_figures(texts: Iterable[str]) -> set[str]:
     return known
 
 
+def counted(answer: str) -> list[tuple[str, str]]:
+    """(figure, the thing it counts) where a figure is followed by a noun: "340 parking spaces" gives
+    ("340", "parking spaces")."""
+    pairs = []
+    text = strip_citations(answer)
+    for match in _FIGURE.finditer(text):
+        words = _COUNTED.match(text, match.end())
+        nouns: list[str] = []
+        for word in words.group(1).split() if words else []:
+            if word in _NOT_COUNTED or not content_stems(word):
+                break  # "690 per machine", "3 of them": a rate or a share, not a count of things
+            nouns.append(word)
+        if nouns:
+            pairs.append((match.group().rstrip(".,:"), " ".join(nouns)))
+    return pairs
+
+
 def unfound_figures(answer: str, passages: Sequence[str], question: str = "") -> list[str]:
-    """The answer's figures that neither the passages nor the question contain (empty: nothing to withhold)."""
+    """The answer's figures that neither the passages nor the question contain, and figures counting a thing no
+    passage mentions ("340 parking spaces" when 340 is the passages' number of colleagues); empty: nothing to
+    withhold."""
     stated = figures(answer)
     if not stated:
         return []
     known = known_figures([*passages, question])
-    return [f for f in stated if not (_keys(f) & known)]
+    unfound = [f for f in stated if not (_keys(f) & known)]
+    # What a figure counts must be something the passages speak of: the question's own words do not count.
+    mentioned = {stem for text in passages for stem in content_stems(text)}
+    for figure, thing in counted(answer):
+        if figure not in unfound and not set(content_stems(thing)) & mentioned:
+            unfound.append(f"{figure} {thing}")
+    return unfound
 
 
 def withheld_answer(unfound: Sequence[str]) -> str:
