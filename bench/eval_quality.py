@@ -166,7 +166,8 @@ class OursPipeline:
             raise SystemExit(f"{qset.name}: {len(failed)} documents failed to index: {failed[0].error}")
         self.engine, self.embedder, self.top_k, self.modes = engine, embedder, top_k, tuple(modes)
         self.options = {} if focus_tokens is None else {"focus_tokens": focus_tokens}
-        print(f"# {qset.name}: ours indexed {self.kb.chunk_count()} passages ({summary})", file=sys.stderr)
+        print(f"# {qset.name}: ours has {self.kb.chunk_count()} passages ({summary.indexed} documents indexed, "
+              f"{summary.skipped} unchanged, {summary.seconds:.1f} s)", file=sys.stderr)
 
     def answer(self, item: Item, params: Any) -> dict[str, Outcome]:
         from crossroads.compare import run_comparison
