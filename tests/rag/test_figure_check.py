@@ -101,3 +101,9 @@ def test_a_figure_from_the_passages_counting_what_no_passage_mentions_is_named_w
 def test_rates_and_units_are_not_read_as_counted_things(answer: str) -> None:
     passages = ["Premier support | 690 | per machine and year", "Headcount: 340 people in Eindhoven."]
     assert unfound_figures(answer, passages) == []
+
+
+def test_a_figure_phrase_restated_from_the_question_is_not_withheld() -> None:
+    question = "What company paid for a Super Bowl 50 ad to show a trailer of X-Men: Apocalypse?"
+    passages = ["Fox paid for a commercial during Super Bowl 50 to show the X-Men: Apocalypse trailer."]
+    assert unfound_figures("Fox paid for the Super Bowl 50 ad.", passages, question) == []

@@ -132,8 +132,9 @@ def unfound_figures(answer: str, passages: Sequence[str], question: str = "") ->
     unfound = [f for f in stated if not (_keys(f) & known)]
     # What a figure counts must be something the passages speak of: the question's own words do not count.
     mentioned = {stem for text in passages for stem in content_stems(text)}
+    asked = known_figures([question])  # "the Super Bowl 50 ad" restates the question's figure: nothing invented
     for figure, thing in counted(answer):
-        if figure not in unfound and not set(content_stems(thing)) & mentioned:
+        if figure not in unfound and not _keys(figure) & asked and not set(content_stems(thing)) & mentioned:
             unfound.append(f"{figure} {thing}")
     return unfound
 
