@@ -22,11 +22,11 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QEvent, QMargins, Qt
-from PySide6.QtGui import QBrush, QCursor, QFont, QHelpEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QCursor, QHelpEvent, QPainter
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from crossroads.compare import MODES
-from crossroads.ui.evaluate.colours import blend, is_dark, mode_colour
+from crossroads.ui.evaluate.colours import mode_colour, style_chart
 from crossroads.ui.evaluate.figures import Figure
 from crossroads.ui.evaluate.summary_table import Summary
 
@@ -139,25 +139,8 @@ class MetricsChart(QChartView):
     def _restyle(self) -> None:
         palette = self.palette()
         chart = self.chart()
-        dark = is_dark(palette)
-        chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
-        text = palette.color(QPalette.ColorRole.Text)
-        base = palette.color(QPalette.ColorRole.Base)
-        chart.setBackgroundBrush(QBrush(base))
-        chart.setBackgroundPen(QPen(blend(text, base, 0.18)))
-        chart.setBackgroundRoundness(4)
-        self.setBackgroundBrush(palette.brush(QPalette.ColorRole.Window))
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        chart.setTitleFont(title_font)
-        chart.setTitleBrush(QBrush(text))
-        chart.legend().setLabelColor(text)
-        chart.legend().setFont(self.font())
+        text, _base = style_chart(self)
         for axis in chart.axes():
-            axis.setLabelsBrush(QBrush(text))
-            axis.setLabelsFont(self.font())
-            axis.setLinePenColor(blend(text, base, 0.35))
-            axis.setGridLineColor(blend(text, base, 0.12))
             axis.setGridLineVisible(not isinstance(axis, QBarCategoryAxis))
         for series in chart.series():
             for bars, mode in zip(series.barSets(), self._modes, strict=True):  # type: ignore[attr-defined]

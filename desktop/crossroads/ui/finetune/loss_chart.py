@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
-from PySide6.QtGui import QBrush, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from crossroads.ui.evaluate.colours import blend, is_dark, mode_colour
+from crossroads.ui.evaluate.colours import mode_colour, style_chart
 
 
 class LossChart(QChartView):
@@ -92,27 +92,7 @@ class LossChart(QChartView):
 
     def _restyle(self) -> None:
         palette = self.palette()
-        chart = self.chart()
-        chart.setTheme(QChart.ChartTheme.ChartThemeDark if is_dark(palette) else QChart.ChartTheme.ChartThemeLight)
-        text = palette.color(QPalette.ColorRole.Text)
-        base = palette.color(QPalette.ColorRole.Base)
-        chart.setBackgroundBrush(QBrush(base))
-        chart.setBackgroundPen(QPen(blend(text, base, 0.18)))
-        chart.setBackgroundRoundness(4)
-        self.setBackgroundBrush(palette.brush(QPalette.ColorRole.Window))
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        chart.setTitleFont(title_font)
-        chart.setTitleBrush(QBrush(text))
-        chart.legend().setLabelColor(text)
-        chart.legend().setFont(self.font())
-        for axis in (self.x_axis, self.y_axis):
-            axis.setLabelsBrush(QBrush(text))
-            axis.setLabelsFont(self.font())
-            axis.setTitleBrush(QBrush(text))
-            axis.setTitleFont(self.font())
-            axis.setLinePenColor(blend(text, base, 0.35))
-            axis.setGridLineColor(blend(text, base, 0.12))
+        style_chart(self)
         train_colour = mode_colour("plain", palette)
         held_colour = mode_colour("finetuned+rag", palette)
         self.train.setPen(QPen(train_colour, 2))
