@@ -22,6 +22,9 @@ documents do not answer also print ``declined_unanswerable`` (said so, instead o
 Sets: ``squad`` (SQuAD v1.1 "Super Bowl 50", 810 questions, in ``bench/data``), ``demo`` (the app's 18 demo
 questions), ``pytutorial`` (the Python 3.11 tutorial, 17 HTML pages from Debian's ``python3.11-doc`` package,
 fetched by ``apt-get download`` into the work folder, with 34 questions written and checked by hand).
+
+The full SQuAD set takes hours on 2 cores: ``--out FILE`` is rewritten after every question, and ``--out FILE
+--resume`` continues a stopped run (Ctrl+C, a closed laptop) where it ended, scoring the kept answers with the new.
 """
 
 from __future__ import annotations
@@ -306,9 +309,14 @@ def _mean(values: Sequence[float]) -> str:
 
 
 def run_set(
-    qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: Any, work: Path, into: dict[str, Any]
+    qset: QuestionSet, args: argparse.Namespace, engine: Any, embedder: Any, work: Path, into: dict[str, Any],
+    save: Callable[[], None] = lambda: None,
 ) -> None:
-    """Answer the set's questions with every pipeline; ``into`` receives the rows as they come (for --out)."""
+    """Answer the set's questions with every pipeline; ``into`` receives the rows as they come (for --out).
+
+    Rows already in ``into`` (from ``--resume``) count as answered: their questions are skipped, their scores kept.
+    ``save`` runs after every question, so a long run interrupted in any way loses at most one question.
+    """
     from crossroads.engine.events import SamplingParams
 
     params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0, seed=args.seed)
@@ -317,12 +325,21 @@ def run_set(
         pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes, args.focus_tokens)
     if "naive" in args.pipelines:
         pipelines["naive"] = NaivePipeline(qset, engine, embedder.model_path)
-    tallies = {(p, m): Tally() for p, pipe in pipelines.items() for m in pipe.modes}
+    tallies = {(p, m): Tally(list(into.get(f"{p}/{m}", []))) for p, pipe in pipelines.items() for m in pipe.modes}
     into.update({f"{p}/{m}": t.rows for (p, m), t in tallies.items()})
+    done = {i.question for i in qset.items}  # rows of questions outside this run (another --sample) are dropped
+    for tally in tallies.values():
+        done &= {r["question"] for r in tally.rows}
+    for tally in tallies.values():  # a question answered by only some pipelines is asked again, for all of them
+        tally.rows[:] = [r for r in tally.rows if r["question"] in done]
+    if done:
+        print(f"# {qset.name}: {len(done)} questions already answered (--resume)", file=sys.stderr)
     order = list(pipelines)
     began = time.perf_counter()
     try:
         for number, item in enumerate(qset.items, start=1):
+            if item.question in done:
+                continue
             # Alternate which pipeline goes first, so neither always meets a warm (or a cold) cache.
             for name in order if number % 2 else reversed(order):
                 for mode, outcome in pipelines[name].answer(item, params).items():
@@ -330,6 +347,7 @@ def run_set(
                     if args.verbose:
                         mark = {1.0: "ok", 0.0: "--"}.get(row.get("contained", -1), "  ")
                         print(f"  [{number}] {name}/{mode} {mark} {outcome.text[:90]!r}", file=sys.stderr)
+            save()
             if number % 10 == 0 or number == len(qset.items):
                 elapsed = time.perf_counter() - began
                 print(f"# {qset.name}: {number}/{len(qset.items)} questions, {elapsed:.0f} s", file=sys.stderr)
@@ -355,7 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / ".eval-cache", help="knowledge bases and fetched corpora")
-    parser.add_argument("--out", type=Path, help="write every answer and score as JSON here")
+    parser.add_argument("--out", type=Path, help="write every answer and score as JSON here (after each question)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --out: keep the answers already in that file and ask only the other questions")
     parser.add_argument("--verbose", action="store_true", help="print every answer")
     args = parser.parse_args(argv)
 
@@ -383,19 +403,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = Embedder(resolve_embedding_model(None))
     print(f"# model {engine.name}, {args.threads} threads, ours top-{args.top_k}", file=sys.stderr)
     results: dict[str, Any] = {"model": engine.name, "threads": args.threads, "sets": {}}
+    if args.resume and args.out and args.out.is_file():
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+        if previous.get("model") != engine.name:
+            parser.error(f"--resume: {args.out} holds answers of {previous.get('model')}, not of {engine.name}")
+        results["sets"] = previous.get("sets", {})
+
+    def save() -> None:
+        if args.out:  # replaced whole, never half-written
+            partial = args.out.with_name(args.out.name + ".partial")
+            partial.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+            partial.replace(args.out)
+
     try:
         for name in names:
             qset = builders[name]()
             if args.limit:
                 qset = QuestionSet(qset.name, qset.files, qset.items[: args.limit])
-            results["sets"][name] = {}
-            run_set(qset, args, engine, embedder, args.work, into=results["sets"][name])
+            results["sets"].setdefault(name, {})
+            run_set(qset, args, engine, embedder, args.work, into=results["sets"][name], save=save)
     except KeyboardInterrupt:
-        print("# interrupted: the figures above cover the questions answered so far", file=sys.stderr)
+        print("# interrupted: the figures above cover the questions answered so far; --resume continues",
+              file=sys.stderr)
     finally:
         engine.close()
-        if args.out:
-            args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        save()
     return 0
 
 
