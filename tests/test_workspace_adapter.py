@@ -73,3 +73,24 @@ def test_swapping_the_model_drops_the_adapter_trained_for_the_old_one(
 def test_an_adapter_needs_a_model_first(tiny_lora_path: Path) -> None:
     with pytest.raises(ModelError, match="No model is loaded"):
         Workspace(SETTINGS).load_adapter(tiny_lora_path)
+
+
+def test_an_adapter_whose_manifest_names_other_base_weights_is_refused_and_a_matching_one_loads(
+    workspace: Workspace, tiny_lora_path: Path, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from crossroads.finetune.runs import model_sha256
+
+    adapter = tmp_path / "kept" / "adapter.gguf"
+    adapter.parent.mkdir()
+    adapter.write_bytes(tiny_lora_path.read_bytes())
+    manifest = adapter.parent / "run.json"
+    manifest.write_text(json.dumps({"name": "kept", "base_model": "other.gguf", "base_sha256": "0" * 64}))
+    with pytest.raises(ModelError, match=r"was trained for other\.gguf"):
+        workspace.load_adapter(adapter)
+    assert workspace.adapter is None
+
+    manifest.write_text(json.dumps({"name": "kept", "base_model": tiny_model_path.name,
+                                    "base_sha256": model_sha256(tiny_model_path)}))
+    assert workspace.load_adapter(adapter).path == adapter

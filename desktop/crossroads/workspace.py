@@ -129,8 +129,12 @@ class Workspace:
 
     def load_adapter(self, path: str | Path) -> AdapterSummary:
         """Apply a GGUF LoRA adapter to the loaded model for the fine-tuned modes (replacing the previous one)."""
+        from crossroads.finetune.runs import check_adapter_base
+
         engine = self._require_engine()
         path = Path(path).expanduser()
+        if path.is_file():  # a manifest beside it names the weights it was trained on: refuse others, with why
+            check_adapter_base(path, engine.path)
         engine.load_adapter(path)
         summary = AdapterSummary(name=path.stem, path=path, file_size=path.stat().st_size)
         with self._lock:

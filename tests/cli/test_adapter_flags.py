@@ -121,3 +121,17 @@ def test_a_kept_adapter_trained_on_another_model_is_refused_before_the_model_loa
 def test_an_unknown_adapter_name_is_refused_plainly(model_flags: list[str], capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", QUESTION, "--modes", "finetuned", "--adapter", "nosuch", *model_flags]) == 2
     assert "no adapter called “nosuch”" in single_error_line(capfd.readouterr().err)
+
+
+def test_an_adapter_file_whose_manifest_names_other_weights_is_refused_with_both_models(
+    tmp_path: Path, tiny_lora_path: Path, model_flags: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "copied-run"
+    folder.mkdir()
+    adapter = folder / "adapter.gguf"
+    adapter.write_bytes(tiny_lora_path.read_bytes())
+    manifest = {"name": "copied-run", "base_model": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "base_sha256": "ab" * 32}
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["ask", QUESTION, "--modes", "finetuned", "--adapter", str(adapter), *model_flags]) == 2
+    line = single_error_line(capfd.readouterr().err)
+    assert "was trained for qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in line and "SmolLM2" in line

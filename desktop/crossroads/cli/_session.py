@@ -60,6 +60,11 @@ def check_adapter(args: argparse.Namespace) -> None:
         check_base(run, resolve_chat_model(args.model))
         path = run.adapter_path
     adapter_architecture(path)
+    if path.is_file():  # a copied run folder (or the demo's adapter) still carries its manifest
+        from crossroads.finetune.runs import check_adapter_base
+        from crossroads.models.catalog import resolve_chat_model
+
+        check_adapter_base(path, resolve_chat_model(args.model))
     args.adapter = path
 
 

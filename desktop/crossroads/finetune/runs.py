@@ -164,10 +164,33 @@ def delete_run(name: str) -> None:
 
 def check_base(run: AdapterRun, model_path: Path) -> None:
     """Refuse an adapter trained on other weights: llama.cpp would apply it and answer nonsense."""
+    _check_manifest(run.name, run.manifest, model_path)
+
+
+def manifest_beside(adapter_file: Path) -> Manifest | None:
+    """The manifest in an adapter file's folder (a kept run, the demo's adapter, a copied run folder), if any.
+
+    An adapter made elsewhere has none; a damaged one cannot be trusted either. Both give None: llama.cpp's own
+    check of names and shapes still applies, but it cannot tell two base models of the same shape apart.
+    """
+    try:
+        return Manifest.from_dict(json.loads((Path(adapter_file).parent / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def check_adapter_base(adapter_file: Path, model_path: Path) -> None:
+    """Refuse an adapter file whose manifest names other base weights than ``model_path``'s."""
+    manifest = manifest_beside(adapter_file)
+    if manifest is not None and manifest.base_sha256:
+        _check_manifest(Path(adapter_file).parent.name, manifest, model_path)
+
+
+def _check_manifest(name: str, manifest: Manifest, model_path: Path) -> None:
     actual = model_sha256(model_path)
-    if actual != run.manifest.base_sha256:
+    if actual != manifest.base_sha256:
         raise ModelError(
-            f"The adapter “{run.name}” was trained for {run.manifest.base_model} "
-            f"(sha256 {run.manifest.base_sha256[:12]}…), not for the loaded model {model_path.name} "
+            f"The adapter “{name}” was trained for {manifest.base_model} "
+            f"(sha256 {manifest.base_sha256[:12]}…), not for the loaded model {model_path.name} "
             f"(sha256 {actual[:12]}…). Load that model, or train a new adapter for this one."
         )
