@@ -13,6 +13,7 @@ from crossroads.cli._session import (
     base_columns,
     check_adapter,
     default_modes,
+    finetuned_given,
     open_engine,
     open_kb,
     sampling,
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from crossroads.compare import check_request
 
-    _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
+    _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), finetuned_given(args))
     sampling(args)  # refuse bad settings before loading anything
     check_adapter(args)
     kb = embedder = None

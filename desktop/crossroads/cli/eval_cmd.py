@@ -14,6 +14,7 @@ from crossroads.cli._session import (
     base_columns,
     check_adapter,
     default_modes,
+    finetuned_given,
     open_engine,
     open_kb,
     sampling,
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     items = load_questions(args.questions)
     if args.limit:
         items = items[: args.limit]
-    modes = check_modes(args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
+    modes = check_modes(args.modes or default_modes(args), bool(args.kb), finetuned_given(args))
     params = sampling(args)
     check_adapter(args)
     kb = embedder = None
