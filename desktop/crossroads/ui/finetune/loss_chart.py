@@ -80,8 +80,12 @@ class LossChart(QChartView):
         return self.train.count(), self.held.count()
 
     def _rescale(self) -> None:
-        self.x_axis.setRange(0, self._total)
-        self.x_axis.setTickCount(min(self._total, 10) + 1 if self._total <= 10 else 6)
+        # Half a step of room past the last one, so the held-out mark drawn there is not cut in half by the plot's
+        # edge; ticks at whole, round step numbers from 0 whatever the range's end.
+        self.x_axis.setRange(0, self._total + max(0.5, self._total * 0.02))
+        self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.x_axis.setTickAnchor(0)
+        self.x_axis.setTickInterval(_tick_interval(self._total))
         self.y_axis.setRange(0, max(0.5, self._top * 1.1))
         self.y_axis.applyNiceNumbers()
 
@@ -99,3 +103,11 @@ class LossChart(QChartView):
         self.held.setPen(QPen(held_colour, 2))
         self.held_points.setColor(held_colour)
         self.held_points.setBorderColor(held_colour)
+
+
+def _tick_interval(total: int) -> int:
+    """A round number of steps between ticks: about five to ten ticks over the run."""
+    for interval in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if total / interval <= 10:
+            return interval
+    return max(1, total // 10)
