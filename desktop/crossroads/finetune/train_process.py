@@ -231,38 +231,14 @@ def run(spec: JobSpec, emit: Emitter, cancel: CancelWatch) -> int:
 
 
 def _verify(spec: JobSpec, model: Any, tokenizer: Any, emit: Emitter) -> dict[str, Any]:
-    """Does llama.cpp with the GGUF adapter reproduce the trained model? Teacher-forced logits (see ``parity``).
+    """Does llama.cpp with the GGUF adapter reproduce the trained model? (``check``; the figures go to the event.)"""
+    from crossroads.finetune.check import check_adapter
 
-    Torch writes its greedy answer to each check question with the adapter; both sides then read the same
-    prompt + answer with and without the adapter. llama.cpp's own greedy answer is kept for people to read.
-    """
-    from crossroads.finetune import hf_model
-    from crossroads.finetune.encode import prompt_ids
-    from crossroads.finetune.parity import compare
-    from crossroads.finetune.verify import llama_greedy, llama_logits
-
-    model.eval()
-    threads = spec.settings.threads
-    prompts = [prompt_ids(tokenizer, q, spec.system_message) for q in spec.verify_prompts]
-    answers = [hf_model.greedy(model, tokenizer, p, spec.verify_tokens) for p in prompts]
-    sequences = [p + a for p, a in zip(prompts, answers, strict=True)]
-    starts = [len(p) for p in prompts]
-    torch_tuned = [hf_model.answer_logits(model, s, f) for s, f in zip(sequences, starts, strict=True)]
-    with model.disable_adapter():
-        torch_base = [hf_model.answer_logits(model, s, f) for s, f in zip(sequences, starts, strict=True)]
-    llama_tuned = llama_logits(spec.model_path, spec.adapter_gguf, sequences, starts, threads)
-    llama_base = llama_logits(spec.model_path, None, sequences, starts, threads)
-    theirs = llama_greedy(spec.model_path, spec.adapter_gguf, prompts, spec.verify_tokens, threads)
-    results = []
-    for i, question in enumerate(spec.verify_prompts):
-        one = compare([torch_base[i]], [torch_tuned[i]], [llama_base[i]], [llama_tuned[i]], [answers[i]])
-        results.append({"prompt": question, "peft": tokenizer.decode(answers[i], skip_special_tokens=True),
-                        "llama_cpp": tokenizer.decode(theirs[i], skip_special_tokens=True),
-                        "same": answers[i] == theirs[i], "effect_agreement": round(one.effect_agreement, 4),
-                        "top1": round(one.top1, 4)})
-    parity = compare(torch_base, torch_tuned, llama_base, llama_tuned, answers).to_dict()
-    emit("verified", **parity, prompts=results)
-    return parity
+    parity, per_question = check_adapter(model, tokenizer, spec.model_path, spec.adapter_gguf, spec.verify_prompts,
+                                         spec.system_message, spec.verify_tokens, spec.settings.threads)
+    figures = parity.to_dict()
+    emit("verified", **figures, prompts=per_question)
+    return figures
 
 
 def _refuse_before_loading(parameters: int) -> None:
