@@ -30,7 +30,8 @@ def test_a_correctly_converted_adapter_passes_with_its_figures(trained) -> None:
     _job, events = trained
     verified = _of(events, ev.Verified)[0]
     assert verified.ok, verified.reason
-    assert verified.effect_agreement >= MIN_EFFECT_AGREEMENT
+    assert verified.effect_agreement >= verified.required_agreement
+    assert verified.effect_to_gap > 3 and verified.required_agreement == MIN_EFFECT_AGREEMENT  # a strong effect
     assert SCALE_RANGE[0] <= verified.effect_scale <= SCALE_RANGE[1]
     assert verified.base_agreement > 0.99  # the quantisation gap: Q4 weights in llama.cpp, their fp32 in torch
     assert verified.top1 >= 0.8 and verified.positions > 0

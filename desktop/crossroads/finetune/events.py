@@ -79,7 +79,8 @@ class Verified:
     reason: str = ""
     effect_agreement: float | None = None  # cosine of the adapter's logit change, llama.cpp against torch
     effect_scale: float | None = None
-    effect_to_gap: float | None = None
+    effect_to_gap: float | None = None  # how far the adapter's effect stands above the quantisation gap
+    required_agreement: float | None = None  # the agreement that gap allows a correct adapter
     base_agreement: float | None = None  # the quantisation gap, base against base
     top1: float | None = None  # share of the trained answers' tokens that are llama.cpp's first choice
     in_top_k: float | None = None

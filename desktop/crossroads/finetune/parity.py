@@ -16,17 +16,24 @@ Logits are centred per position first (a constant added to every logit changes n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-# Measured on the tiny model (Q4_1) with adapters trained by the pipeline; see the adapter-parity notes in the
-# README. A correct adapter: effect agreement 0.98-0.99, scale 1.00-1.02, base gap cosine 0.9993. Broken ones:
+# Measured on the tiny model (Q4_1) with adapters trained by the pipeline (3 steps, 4 check prompts) and damaged
+# copies of them. A correct adapter: effect agreement 0.98 (0.92-0.99 per prompt), scale 1.00-1.02, base gap cosine
+# 0.9993 (the adapter moves the logits 3-9x more than quantisation does). Broken ones:
 # lora_b zeroed 0.00; signs flipped -0.5; alpha halved or doubled 0.93-0.94 with scale 0.59 / 1.49; the adapters
 # of attention or MLP dropped 0.91-0.92 with scale 0.52-0.67.
 MIN_EFFECT_AGREEMENT = 0.95
+# How far the two sides' effects may part, in units of the base gap |llama.cpp base - torch base|. With a correct
+# adapter they parted by 1.2-1.5 gaps on every prompt (strong or weak effect alike), so an effect only 3 gaps
+# strong can show an agreement of 0.92 and still be right: the required agreement follows from this allowance
+# (1 / sqrt(1 + (allowance / effect_to_gap)^2)), capped at MIN_EFFECT_AGREEMENT.
+NOISE_ALLOWANCE = 2.0
 SCALE_RANGE = (0.9, 1.1)
 MIN_TOP1 = 0.8  # the share of answer positions where torch's token is llama.cpp's first choice
 TOP_K = 5
@@ -43,6 +50,7 @@ class Parity:
     effect_agreement: float  # cosine of the two sides' logit deltas, all answer positions pooled
     effect_scale: float  # least-squares slope of llama.cpp's delta on torch's (1 = same size)
     effect_to_gap: float  # |torch delta| / |llama.cpp base - torch base|: how far the adapter stands above noise
+    required_agreement: float  # what quantisation noise allows at this effect_to_gap
     base_agreement: float  # cosine of the base logits, torch against llama.cpp (the quantisation gap)
     top1: float
     in_top_k: float
@@ -68,18 +76,28 @@ def compare(torch_base: Sequence[np.ndarray], torch_tuned: Sequence[np.ndarray],
     chosen = lt[np.arange(len(target)), target]
     ranks = (lt > chosen[:, None]).sum(axis=1)
     top1, in_top_k = float(np.mean(ranks == 0)), float(np.mean(ranks < TOP_K))
-    ok, reason = _verdict(agreement, scale, effect_to_gap, top1, in_top_k)
-    return Parity(ok, reason, agreement, scale, effect_to_gap, _cosine(tb, lb), top1, in_top_k, len(target))
+    required = required_agreement(effect_to_gap)
+    ok, reason = _verdict(agreement, required, scale, effect_to_gap, top1, in_top_k)
+    return Parity(ok, reason, agreement, scale, effect_to_gap, required, _cosine(tb, lb), top1, in_top_k,
+                  len(target))
 
 
-def _verdict(agreement: float, scale: float, effect_to_gap: float, top1: float, in_top_k: float) -> tuple[bool, str]:
+def required_agreement(effect_to_gap: float) -> float:
+    """The effect agreement a correct adapter reaches at least, given how far its effect stands above noise."""
+    if effect_to_gap <= 0:
+        return MIN_EFFECT_AGREEMENT
+    return min(MIN_EFFECT_AGREEMENT, 1.0 / math.sqrt(1.0 + (NOISE_ALLOWANCE / effect_to_gap) ** 2))
+
+
+def _verdict(agreement: float, required: float, scale: float, effect_to_gap: float, top1: float,
+             in_top_k: float) -> tuple[bool, str]:
     tokens = f"the trained answers' tokens are llama.cpp's first choice at {top1:.0%} of positions"
     if top1 < MIN_TOP1 or in_top_k < MIN_IN_TOP_K:
         return False, f"llama.cpp does not reproduce the fine-tuned model: {tokens}."
     if effect_to_gap < MIN_EFFECT_TO_GAP:
         return True, (f"The adapter changes the model less than quantisation does, so only the answers were "
                       f"compared: {tokens}.")
-    if agreement < MIN_EFFECT_AGREEMENT or not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+    if agreement < required or not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
         return False, (f"llama.cpp applies the adapter differently from the trained model: adapter effect "
                        f"agreement {agreement:.2f}, size {scale:.2f}x.")
     return True, f"llama.cpp reproduces the fine-tuned model: adapter effect agreement {agreement:.2f}; {tokens}."
