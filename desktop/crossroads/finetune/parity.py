@@ -92,14 +92,15 @@ def required_agreement(effect_to_gap: float) -> float:
 def _verdict(agreement: float, required: float, scale: float, effect_to_gap: float, top1: float,
              in_top_k: float) -> tuple[bool, str]:
     tokens = f"the trained answers' tokens are llama.cpp's first choice at {top1:.0%} of positions"
-    if top1 < MIN_TOP1 or in_top_k < MIN_IN_TOP_K:
-        return False, f"llama.cpp does not reproduce the fine-tuned model: {tokens}."
-    if effect_to_gap < MIN_EFFECT_TO_GAP:
-        return True, (f"The adapter changes the model less than quantisation does, so only the answers were "
-                      f"compared: {tokens}.")
-    if agreement < required or not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+    measurable = effect_to_gap >= MIN_EFFECT_TO_GAP
+    if measurable and (agreement < required or not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]):
         return False, (f"llama.cpp applies the adapter differently from the trained model: adapter effect "
                        f"agreement {agreement:.2f}, size {scale:.2f}x.")
+    if top1 < MIN_TOP1 or in_top_k < MIN_IN_TOP_K:
+        return False, f"llama.cpp does not reproduce the fine-tuned model: {tokens}."
+    if not measurable:
+        return True, (f"The adapter changes the model less than quantisation does, so only the answers were "
+                      f"compared: {tokens}.")
     return True, f"llama.cpp reproduces the fine-tuned model: adapter effect agreement {agreement:.2f}; {tokens}."
 
 
