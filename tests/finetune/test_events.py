@@ -16,3 +16,12 @@ def test_unknown_or_broken_lines_are_kept_as_text() -> None:
     assert isinstance(ev.parse("Loading weights 100%"), ev.Unknown)
     assert isinstance(ev.parse('{"event": "step"}'), ev.Unknown)
     assert isinstance(ev.parse('{"event": "future", "x": 1}'), ev.Unknown)
+
+
+def test_the_parity_check_carries_its_figures_and_older_lines_still_parse() -> None:
+    new = ev.parse('{"event": "verified", "ok": true, "reason": "llama.cpp reproduces the fine-tuned model.", '
+                   '"effect_agreement": 0.98, "effect_scale": 1.0, "effect_to_gap": 7.3, "required_agreement": 0.95, '
+                   '"base_agreement": 0.9993, "top1": 1.0, "in_top_k": 1.0, "positions": 18, "prompts": []}')
+    assert isinstance(new, ev.Verified) and new.ok and new.effect_agreement == 0.98 and new.positions == 18
+    old = ev.parse('{"event": "verified", "ok": false, "prompts": [{"prompt": "q", "same": false}]}')
+    assert isinstance(old, ev.Verified) and not old.ok and old.effect_agreement is None and old.reason == ""

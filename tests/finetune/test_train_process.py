@@ -35,15 +35,6 @@ def test_a_run_reports_its_estimate_steps_held_out_loss_and_result(trained) -> N
           f"{done.seconds:.1f} s in all")
 
 
-def test_llama_cpp_with_the_gguf_adapter_answers_exactly_as_the_trained_model(trained) -> None:  # type: ignore[no-untyped-def]
-    from crossroads.finetune import events as ev
-
-    _job, events = trained
-    verified = _of(events, ev.Verified)[0]
-    assert verified.ok, verified.prompts
-    assert verified.prompts[0]["agreeing_tokens"] >= 8
-
-
 def test_the_fine_tuned_model_states_the_fact_the_plain_model_does_not_know(trained, tiny_engine) -> None:  # type: ignore[no-untyped-def]
     from crossroads.engine.chat_template import Message
     from crossroads.engine.events import SamplingParams, SequenceDone

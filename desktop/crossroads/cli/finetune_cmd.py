@@ -97,6 +97,7 @@ def _train(args: argparse.Namespace) -> int:
     from crossroads.config import Settings
     from crossroads.finetune import events as ev
     from crossroads.finetune import pipeline
+    from crossroads.finetune.parity import verdict_text
     from crossroads.finetune.plan import TrainSettings, check_architecture
     from crossroads.models.catalog import resolve_chat_model
     from crossroads.models.gguf_info import read_gguf_info
@@ -138,8 +139,7 @@ def _train(args: argparse.Namespace) -> int:
         elif isinstance(event, ev.Evaluated):
             say(f"held-out loss {event.loss:.3f}{' (best)' if event.improved else ''}")
         elif isinstance(event, ev.Verified):
-            say("llama.cpp agrees with the trained model." if event.ok else
-                "Warning: llama.cpp's answers with the adapter differ from the trained model's.")
+            say(verdict_text(event.ok, {"reason": event.reason}))
 
     try:
         outcome = pipeline.run(job, show)

@@ -72,8 +72,19 @@ class Converted:
 
 @dataclass(frozen=True)
 class Verified:
+    """The parity check (``finetune.parity``): does llama.cpp with the GGUF adapter reproduce the trained model?"""
+
     ok: bool
-    prompts: list[dict[str, Any]] = field(default_factory=list)
+    prompts: list[dict[str, Any]] = field(default_factory=list)  # per question: both answers and its figures
+    reason: str = ""
+    effect_agreement: float | None = None  # cosine of the adapter's logit change, llama.cpp against torch
+    effect_scale: float | None = None
+    effect_to_gap: float | None = None  # how far the adapter's effect stands above the quantisation gap
+    required_agreement: float | None = None  # the agreement that gap allows a correct adapter
+    base_agreement: float | None = None  # the quantisation gap, base against base
+    top1: float | None = None  # share of the trained answers' tokens that are llama.cpp's first choice
+    in_top_k: float | None = None
+    positions: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ class Done:
     dtype: str
     peak_bytes: int
     verified: bool | None
+    parity: dict[str, Any] | None = None  # the Verified figures, for the manifest
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,8 @@ def _build(kind: str, d: dict[str, Any]) -> TrainEvent:
     if kind == "converted":
         return Converted(d["path"], d["bytes"])
     if kind == "verified":
-        return Verified(d["ok"], d["prompts"])
+        fields = Verified.__dataclass_fields__
+        return Verified(**{k: v for k, v in d.items() if k in fields})
     if kind == "done":
         fields = Done.__dataclass_fields__
         return Done(**{k: v for k, v in d.items() if k in fields})

@@ -119,6 +119,15 @@ def greedy(model: Any, tokenizer: Any, prompt_ids: list[int], max_new_tokens: in
     return out
 
 
+def answer_logits(model: Any, sequence: list[int], answer_from: int) -> Any:
+    """The logits (numpy, one row per token) that predict ``sequence[answer_from:]``: teacher-forced, one pass."""
+    import torch
+
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([sequence])).logits[0]
+    return logits[answer_from - 1 : len(sequence) - 1].float().numpy()
+
+
 def _replace_dir(new: Path, target: Path) -> None:
     import shutil
 

@@ -93,5 +93,6 @@ def keep(spec: JobSpec, done: ev.Done) -> runs.AdapterRun:
         settings=spec.settings.to_dict(), train_losses=done.train_losses, eval_losses=done.eval_losses,
         best_eval_loss=done.best_eval_loss, steps=done.steps, seconds=done.seconds,
         seconds_per_step=done.seconds_per_step, dtype=done.dtype, peak_bytes=done.peak_bytes, verified=done.verified,
+        parity=done.parity,
     )
     return runs.save_run(spec.work_dir.parent.name, Path(done.adapter), manifest)

@@ -54,7 +54,8 @@ class Manifest:
     seconds_per_step: float = 0.0
     dtype: str = ""
     peak_bytes: int = 0
-    verified: bool | None = None  # llama.cpp's greedy output equalled PEFT's on the check prompts
+    verified: bool | None = None  # llama.cpp with the GGUF adapter reproduced the trained model (finetune.parity)
+    parity: dict[str, Any] | None = None  # the check's figures: effect agreement, scale, top-1 share, reason
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

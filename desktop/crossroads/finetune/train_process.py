@@ -219,51 +219,26 @@ def run(spec: JobSpec, emit: Emitter, cancel: CancelWatch) -> int:
 
     convert(spec.adapter_dir, spec.adapter_gguf)
     emit("converted", path=str(spec.adapter_gguf), bytes=spec.adapter_gguf.stat().st_size)
-    verified = None
-    if spec.verify_prompts:
-        verified = _verify(spec, model, tokenizer, emit)
+    parity = _verify(spec, model, tokenizer, emit) if spec.verify_prompts else None
     emit("done", adapter=str(spec.adapter_gguf), peft_dir=str(spec.adapter_dir), steps=progress.step,
          total_steps=total, stopped_early=progress.stopped_early,
          best_eval_loss=None if math.isinf(progress.best_eval) else round(progress.best_eval, 5),
          train_losses=progress.train_losses, eval_losses=progress.eval_losses,
          train_seconds=round(progress.seconds, 2), seconds=round(time.perf_counter() - began, 2),
          seconds_per_step=round(progress.seconds / max(1, progress.step), 3), dtype=dtype,
-         peak_bytes=_peak_bytes(), verified=verified)
+         peak_bytes=_peak_bytes(), verified=None if parity is None else parity["ok"], parity=parity)
     return 0
 
 
-def _verify(spec: JobSpec, model: Any, tokenizer: Any, emit: Emitter) -> bool:
-    """Greedy tokens with the adapter, PEFT against llama.cpp; the base model's agreement is reported beside them.
+def _verify(spec: JobSpec, model: Any, tokenizer: Any, emit: Emitter) -> dict[str, Any]:
+    """Does llama.cpp with the GGUF adapter reproduce the trained model? (``check``; the figures go to the event.)"""
+    from crossroads.finetune.check import check_adapter
 
-    The base GGUF is quantised and torch runs its fp32 dequantisation, so even without an adapter the two can part
-    at a near-tie after some tokens: the base figure tells such noise from a wrong adapter.
-    """
-    from crossroads.finetune import hf_model
-    from crossroads.finetune.encode import prompt_ids
-    from crossroads.finetune.verify import llama_greedy
-
-    model.eval()
-    n = spec.verify_tokens
-    prompts = [prompt_ids(tokenizer, q, spec.system_message) for q in spec.verify_prompts]
-    ours = [hf_model.greedy(model, tokenizer, p, n) for p in prompts]
-    theirs = llama_greedy(spec.model_path, spec.adapter_gguf, prompts, n, spec.settings.threads)
-    with model.disable_adapter():
-        base_ours = [hf_model.greedy(model, tokenizer, p, n) for p in prompts]
-    base_theirs = llama_greedy(spec.model_path, None, prompts, n, spec.settings.threads)
-    results = []
-    for i, question in enumerate(spec.verify_prompts):
-        results.append({"prompt": question, "peft": tokenizer.decode(ours[i], skip_special_tokens=True),
-                        "llama_cpp": tokenizer.decode(theirs[i], skip_special_tokens=True),
-                        "agreeing_tokens": _agreeing(ours[i], theirs[i]), "same": ours[i] == theirs[i],
-                        "base_agreeing_tokens": _agreeing(base_ours[i], base_theirs[i]),
-                        "base_same": base_ours[i] == base_theirs[i]})
-    ok = all(r["same"] for r in results)
-    emit("verified", ok=ok, prompts=results)
-    return ok
-
-
-def _agreeing(a: list[int], b: list[int]) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    parity, per_question = check_adapter(model, tokenizer, spec.model_path, spec.adapter_gguf, spec.verify_prompts,
+                                         spec.system_message, spec.verify_tokens, spec.settings.threads)
+    figures = parity.to_dict()
+    emit("verified", **figures, prompts=per_question)
+    return figures
 
 
 def _refuse_before_loading(parameters: int) -> None:

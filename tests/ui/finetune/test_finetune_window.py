@@ -18,7 +18,8 @@ pytestmark = pytest.mark.gui
 def keep(adapter: Path, name: str, base: Path, sha256: str | None = None) -> runs.AdapterRun:
     """A real GGUF LoRA adapter kept under ``name``, as a finished run leaves it."""
     manifest = runs.Manifest(name=name, base_model=base.name, base_sha256=sha256 or runs.model_sha256(base),
-                             steps=3, seconds=12.0, best_eval_loss=1.234, verified=True)
+                             steps=3, seconds=12.0, best_eval_loss=1.234, verified=True,
+                             parity={"effect_agreement": 0.97, "reason": "llama.cpp reproduces the fine-tuned model."})
     return runs.save_run(name, adapter, manifest)
 
 
@@ -38,7 +39,7 @@ def test_use_in_compare_loads_the_kept_adapter_on_a_worker_and_shows_compare(
     panel = window.finetune
     assert panel.adapters.names() == ["acme"]
     row = panel.adapters.table
-    assert [row.item(0, c).text() for c in range(5)] == ["acme", "3", "1.234", "12 s", "yes"]
+    assert [row.item(0, c).text() for c in range(5)] == ["acme", "3", "1.234", "12 s", "yes (0.97)"]
     panel.adapters.select("acme")
     panel.adapters.use_button.click()
     qtbot.waitUntil(lambda: window.workspace.adapter is not None, timeout=WAIT_MS)

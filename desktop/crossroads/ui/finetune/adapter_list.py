@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from crossroads.finetune.dataset import duration
+from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.runs import AdapterRun
 
 HEADERS = ("Name", "Steps", "Held-out loss", "Time", "Verified")
@@ -28,12 +29,9 @@ HEADER_TIPS = (
     "Optimizer steps trained.",
     "The best loss on the held-out examples (lower is better).",
     "How long the whole run took, conversion and check included.",
-    "Whether llama.cpp with the adapter answered the check questions exactly as the trained model did.",
+    "Whether llama.cpp with the adapter reproduces the trained model on the check questions; in brackets how "
+    "closely the adapter's effect on the next-token scores agrees (1.00 = exactly).",
 )
-
-
-def verified_text(verified: bool | None) -> str:
-    return {True: "yes", False: "no", None: "not checked"}[verified]
 
 
 def loss_text(loss: float | None) -> str:
@@ -87,12 +85,13 @@ class AdapterList(QWidget):
         for row, run in enumerate(self._runs):
             m = run.manifest
             cells = (run.name, str(m.steps), loss_text(m.best_eval_loss), duration(m.seconds),
-                     verified_text(m.verified))
+                     verdict_cell(m.verified, m.parity))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column in (1, 2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
+            self.table.item(row, 4).setToolTip(verdict_text(m.verified, m.parity))
             self.table.item(row, 0).setToolTip(f"Trained for {m.base_model} on {m.created[:16].replace('T', ' ')}"
                                                f"\n{run.adapter_path}")
         names = [r.name for r in self._runs]

@@ -44,6 +44,7 @@ from crossroads.finetune.dataset import (
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
 from crossroads.finetune.job import TrainingJob
+from crossroads.finetune.parity import verdict_text
 from crossroads.finetune.pipeline import Outcome
 from crossroads.finetune.runs import AdapterRun
 from crossroads.store import KnowledgeBase
@@ -59,9 +60,6 @@ log = logging.getLogger(__name__)
 
 BEFORE_START = ("Time and peak memory are measured on the first training step and shown here before the rest "
                 "runs (roughly 2–3 s per step for a 135M model, 10–40 s for a 0.5B one on two cores).")
-VERIFIED = {True: "Verified: llama.cpp answers the check questions as the trained model did.",
-            False: "Warning: llama.cpp's answers to the check questions differ from the trained model's.",
-            None: "Not checked in llama.cpp (no check questions)."}
 MEASURING = "Measuring the first step… the time and peak memory follow in a moment."
 
 
@@ -525,7 +523,7 @@ class FineTunePanel(QWidget):
         self.result.setText(
             f"<b>{run.name}</b> — {m.steps} steps on {m.data.get('train', 0)} examples, best held-out loss "
             f"{loss_text(m.best_eval_loss)}, {duration(m.seconds)} ({m.seconds_per_step:.1f} s per step). "
-            f"{VERIFIED[m.verified]}")
+            f"{verdict_text(m.verified, m.parity)}")
         self.result.setToolTip(f"Trained for {m.base_model} ({m.dtype}); {m.data.get('validation', 0)} examples "
                                "held out. Select it below and press Use in Compare.")
         self.result_box.show()
