@@ -11,8 +11,10 @@ from crossroads.cli._progress import say
 from crossroads.cli._session import (
     add_adapter_flags,
     add_model_flags,
+    add_server_flag,
     base_columns,
     check_adapter,
+    check_server,
     default_modes,
     open_engine,
     open_kb,
@@ -34,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, help="only the first N questions")
     add_adapter_flags(parser)
     add_model_flags(parser)
+    add_server_flag(parser)
     parser.add_argument("--json", action="store_true", help="print the full results as one JSON object")
     parser.add_argument("--out", type=Path, help="also write the full JSON results to this file")
     parser.set_defaults(handler=run)
@@ -44,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.errors import InputError
     from crossroads.evaluation.evaluate import SCORES, evaluate, load_questions
 
+    check_server(args)
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1.")
     items = load_questions(args.questions)
