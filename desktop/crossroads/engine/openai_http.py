@@ -216,7 +216,8 @@ def _message_of(obj: Any) -> str:
 
 
 def _short(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    """One line of at most 200 characters: the message is shown inside a sentence of ours."""
+    line = " ".join(text.split())
     return line if len(line) <= 200 else line[:197] + "..."
 
 
