@@ -121,16 +121,24 @@ class Endpoint:
     def open_stream(self, path: str, body: Any) -> Stream:
         """POST ``body`` and return its response as a stream of SSE data objects."""
         conn = self._connect()
+        sock = conn.sock  # kept: for an HTTP/1.0 reply, http.client hands the socket to the response
         response = self._send(conn, "POST", path, body, root=False)
-        return Stream(conn, response, self.base_url)
+        return Stream(conn, response, sock, self.base_url)
 
 
 class Stream:
     """The ``data:`` objects of one SSE response, until ``[DONE]`` or the end; ``close`` may come from any thread."""
 
-    def __init__(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse, base_url: str) -> None:
+    def __init__(
+        self,
+        conn: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        sock: socket.socket | None,
+        base_url: str,
+    ) -> None:
         self._conn = conn
         self._response = response
+        self._sock = sock
         self._base_url = base_url
         self._closed = threading.Event()
 
@@ -177,11 +185,14 @@ class Stream:
         if self._closed.is_set():
             return
         self._closed.set()
-        sock = self._conn.sock
-        if sock is not None:
+        if self._sock is not None:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                self._sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self._response.close()
         self._conn.close()
+        if self._sock is not None:
+            self._sock.close()
 
 
 def _read_all(response: http.client.HTTPResponse, base_url: str) -> bytes:

@@ -343,4 +343,5 @@ class ServerEngine:
             tokens_per_s=after_first / span if span > 0 and after_first else 0.0,
             estimated=estimated,
         )
-        return SequenceDone(column.index, text, column.finish_reason or "stop", timings)
+        # Every complete OpenAI stream gives a finish reason before it ends: none means the answer was cut off.
+        return SequenceDone(column.index, text, column.finish_reason or "error", timings)
