@@ -46,8 +46,13 @@ def test_eval_with_a_server_scores_the_questions(
 ) -> None:
     qa = tmp_path / "qa.jsonl"
     qa.write_text(json.dumps({"question": "What is the capital of France?", "answers": ["Paris"]}) + "\n")
-    assert main(["eval", str(qa), "--server", model_server, "--max-tokens", "8", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    out = tmp_path / "results.json"
+    assert main(["eval", str(qa), "--server", model_server, "--max-tokens", "8", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    where = f"{model_server} (model {MODEL})"
+    assert f"Sending the questions to {where}" in captured.err
+    assert captured.out.strip().splitlines()[-1].endswith(f"with {where}")
+    data = json.loads(out.read_text())
     assert data["model"] == MODEL
     assert data["questions"][0]["answers"][0]["metrics"]["contained"] == 1.0
 

@@ -133,6 +133,14 @@ def open_engine(args: argparse.Namespace, sequences: int) -> Engine:
     return engine
 
 
+def is_in_process(engine: Engine) -> bool:
+    """Whether the model runs in this process (nothing is sent anywhere). Checked without importing the server
+    backend, so the default path never loads it."""
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    return isinstance(engine, LlamaEngine)
+
+
 def base_columns(modes: list[str]) -> int:
     """How many of ``modes`` the base model answers (the others run on the adapter's context)."""
     from crossroads.compare import MODES

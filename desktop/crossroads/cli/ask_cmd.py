@@ -92,9 +92,9 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
 
 def _where(engine) -> str:  # type: ignore[no-untyped-def]
     """The model's name; for a server, its URL too: the user sees where the question is sent."""
-    from crossroads.engine.server_engine import ServerEngine
+    from crossroads.cli._session import is_in_process
 
-    return engine.location if isinstance(engine, ServerEngine) else engine.name
+    return engine.name if is_in_process(engine) else engine.location
 
 
 def _print_figures(answer) -> None:

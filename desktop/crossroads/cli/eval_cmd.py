@@ -16,6 +16,7 @@ from crossroads.cli._session import (
     check_adapter,
     check_server,
     default_modes,
+    is_in_process,
     open_engine,
     open_kb,
     sampling,
@@ -62,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         kb, embedder = open_kb(args.kb)
     try:
         engine = open_engine(args, base_columns(modes))
+        if not is_in_process(engine):
+            say(f"Sending the questions to {engine.location}…")
 
         def progress(done: int, total: int, result) -> None:  # type: ignore[no-untyped-def]
             marks = " ".join(
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             engine.close()
         if kb is not None:
             kb.close()
+    where = evaluation.model if is_in_process(engine) else engine.location
     data = evaluation.to_dict()
     if args.out:
         args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -89,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'mode':<{width}}" + "  ".join(f"{c:>14}" for c in columns))
     for mode, row in summary.items():
         print(f"{mode:<{width}}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))
-    print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {evaluation.model}")
+    print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {where}")
     return 0
 
 
