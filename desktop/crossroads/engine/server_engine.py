@@ -107,7 +107,10 @@ class ServerEngine:
         return None
 
     def load_adapter(self, path: Path) -> None:
-        raise ModelError(
+        raise ModelError(self._no_adapter_message())
+
+    def _no_adapter_message(self) -> str:
+        return (
             f"The fine-tuned modes need the adapter applied to the model, and {self.base_url} is a server: load the "
             "adapter there (llama.cpp's server: --lora ADAPTER.gguf), or answer on this computer without --server."
         )
@@ -226,7 +229,7 @@ class ServerEngine:
         if len(flags) != len(prompts):
             raise ValueError("with_adapter needs one flag per prompt")
         if any(flags):
-            self.load_adapter(Path("adapter.gguf"))  # raises the plain refusal
+            raise ModelError(self._no_adapter_message())
         estimates = [self.prompt_token_count(prompt) for prompt in prompts]
         for estimate in estimates:
             if estimate + 1 >= self.context_size:
