@@ -35,6 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     models: list[str] = ["served-model"]  # noqa: RUF012 - set per server below
     script = "usage"
     status = 200
+    tokenize = False
 
     def log_message(self, *args: object) -> None:  # quiet
         pass
@@ -55,6 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/tokenize" and self.tokenize:  # llama.cpp's server: one token per word, for the test
+            self._json(200, {"tokens": list(range(len(body["content"].split())))})
+            return
         if self.path != "/v1/chat/completions":
             self._json(404, {"detail": "Not Found"})
             return
@@ -108,6 +112,13 @@ def test_without_a_tokenizer_endpoint_prompt_budgets_use_the_estimate(stand_in) 
     engine = _engine(stand_in)
     assert engine.count_tokens("The fee is 40 euros.") == estimate_tokens("The fee is 40 euros.")
     assert not engine.exact_token_counts
+
+
+def test_a_servers_tokenize_endpoint_counts_the_tokens_for_prompt_budgets(stand_in) -> None:
+    stand_in.tokenize = True
+    engine = _engine(stand_in)
+    assert engine.count_tokens("The fee is 40 euros.") == 5
+    assert engine.exact_token_counts
 
 
 def test_an_error_inside_the_stream_is_one_plain_server_error(stand_in) -> None:

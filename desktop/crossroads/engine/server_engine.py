@@ -10,7 +10,7 @@ sends when it honours ``stream_options.include_usage``; a server that does not (
 flagged in ``Timings.estimated``: one token per streamed piece (servers send one piece per token) and, for the
 prompt, the server's tokenizer over the messages plus a few tokens of template per message.
 
-Token counts for prompt budgets use the server's tokenizer when it has one (llama.cpp's ``/tokenize``,
+Token counts for prompt budgets use the server's tokenizer when it has one (llama.cpp's and vLLM's ``/tokenize``,
 llama-cpp-python's ``/extras/tokenize``), else ``chars/4`` with a third more as margin (``estimate_tokens``).
 
 Off by default: nothing imports this module unless the user names a server, and then ``location`` says where the
@@ -84,7 +84,7 @@ class ServerEngine:
             )
         self.model = model
         self.context_size = min(context_size, self._server_context() or context_size)
-        self._tokenizer: str | None = None  # "llama.cpp", "llama-cpp-python" or "estimate", found on first use
+        self._tokenizer: str | None = None  # "llama.cpp" (or vLLM), "llama-cpp-python", "estimate": found at first use
         self._closed = False
         self._count = lru_cache(maxsize=4096)(self._count_uncached)
 
@@ -150,8 +150,11 @@ class ServerEngine:
     def _count_uncached(self, text: str) -> int:
         if self._tokenizer in (None, "llama.cpp"):
             try:
-                reply = self._endpoint.request_json("POST", "/tokenize", {"content": text, "add_special": False},
-                                                    root=True)
+                # One body for both servers with /tokenize: llama.cpp reads content/add_special, vLLM
+                # model/prompt/add_special_tokens; each ignores the other's fields.
+                body = {"content": text, "add_special": False, "model": self.model, "prompt": text,
+                        "add_special_tokens": False}
+                reply = self._endpoint.request_json("POST", "/tokenize", body, root=True)
                 self._tokenizer = "llama.cpp"
                 return len(reply["tokens"])
             except (HttpStatusError, KeyError, TypeError):
