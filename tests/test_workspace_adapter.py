@@ -54,7 +54,7 @@ def test_loading_an_adapter_enables_the_four_modes_and_unloading_refuses_them_ag
 def test_a_bad_adapter_leaves_the_loaded_one_in_place(workspace: Workspace, tiny_lora_path: Path,
                                                       tiny_model_path: Path) -> None:
     workspace.load_adapter(tiny_lora_path)
-    with pytest.raises(ModelError, match="not an adapter"):
+    with pytest.raises(ModelError, match="is the loaded model itself"):
         workspace.load_adapter(tiny_model_path)
     assert workspace.adapter is not None and workspace.adapter.path == tiny_lora_path
     assert workspace.ask("Say hello.", ["finetuned"], None).answers[0].text
@@ -94,3 +94,16 @@ def test_an_adapter_whose_manifest_names_other_base_weights_is_refused_and_a_mat
     manifest.write_text(json.dumps({"name": "kept", "base_model": tiny_model_path.name,
                                     "base_sha256": model_sha256(tiny_model_path)}))
     assert workspace.load_adapter(adapter).path == adapter
+
+
+def test_a_whole_fine_tuned_model_loads_where_an_adapter_would_and_says_so(
+    workspace: Workspace, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    from engine.lora_fixture import write_finetuned_model
+
+    finetuned = write_finetuned_model(tiny_model_path, tmp_path / "smollm2-acme.gguf")
+    summary = workspace.load_adapter(finetuned)
+    assert summary.kind == "model" and summary.name == "smollm2-acme"
+    comparison = workspace.ask("Say hello.", ["plain", "finetuned"], None)
+    assert comparison.answers[1].adapter == "smollm2-acme"
+    assert comparison.answers[0].text != comparison.answers[1].text

@@ -179,7 +179,8 @@ def check_modes(modes: str | Sequence[str], has_documents: bool, has_adapter: bo
     if any(MODES[m].uses_adapter for m in names) and not has_adapter:
         raise InputError(
             "Answering with the fine-tuned model needs a fine-tuned adapter. Load one (on the command line: "
-            "--adapter ADAPTER.gguf), or leave out the modes 'finetuned' and 'finetuned+rag'."
+            "--adapter ADAPTER.gguf, or --finetuned-model FILE.gguf for a whole fine-tuned model), or leave out "
+            "the modes 'finetuned' and 'finetuned+rag'."
         )
     return names
 

@@ -56,6 +56,7 @@ class AdapterSummary:
     name: str
     path: Path
     file_size: int
+    kind: str = "adapter"  # or "model": a whole fine-tuned GGUF answers the fine-tuned modes
 
 
 class Workspace:
@@ -128,15 +129,28 @@ class Workspace:
         return self._adapter
 
     def load_adapter(self, path: str | Path) -> AdapterSummary:
-        """Apply a GGUF LoRA adapter to the loaded model for the fine-tuned modes (replacing the previous one)."""
+        """The fine-tuned model for the fine-tuned modes (replacing the previous one): a GGUF LoRA adapter applied
+        to the loaded model, or a whole fine-tuned GGUF of it made elsewhere - the file's header says which."""
         from crossroads.finetune.runs import check_adapter_base
+        from crossroads.models.gguf_info import is_gguf, read_gguf_info
 
         engine = self._require_engine()
         path = Path(path).expanduser()
-        if path.is_file():  # a manifest beside it names the weights it was trained on: refuse others, with why
-            check_adapter_base(path, engine.path)
-        engine.load_adapter(path)
-        summary = AdapterSummary(name=path.stem, path=path, file_size=path.stat().st_size)
+        whole = path.is_file() and is_gguf(path) and read_gguf_info(path).metadata.get("general.type") != "adapter"
+        try:
+            if whole:
+                engine.load_finetuned_model(path)
+            else:
+                if path.is_file():  # a manifest beside it names the weights it was trained on: refuse others
+                    check_adapter_base(path, engine.path)
+                engine.load_adapter(path)
+        except BaseException:
+            if engine.adapter_path is None:  # the engine lost the previous one on the way (e.g. out of memory)
+                with self._lock:
+                    self._adapter = None
+            raise
+        summary = AdapterSummary(name=engine.adapter_name or path.stem, path=path, file_size=path.stat().st_size,
+                                 kind="model" if whole else "adapter")
         with self._lock:
             if self._engine is engine:
                 self._adapter = summary

@@ -135,3 +135,32 @@ def test_an_adapter_file_whose_manifest_names_other_weights_is_refused_with_both
     assert main(["ask", QUESTION, "--modes", "finetuned", "--adapter", str(adapter), *model_flags]) == 2
     line = single_error_line(capfd.readouterr().err)
     assert "was trained for qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in line and "SmolLM2" in line
+
+
+def test_a_whole_fine_tuned_model_answers_the_fine_tuned_modes_on_the_command_line(
+    tmp_path: Path, policy_kb_dir: Path, tiny_model_path: Path, model_flags: list[str],
+    capfd: pytest.CaptureFixture[str]
+) -> None:
+    from engine.lora_fixture import write_finetuned_model
+
+    finetuned = write_finetuned_model(tiny_model_path, tmp_path / "smollm2-acme.gguf")
+    code = main(["ask", QUESTION, "--kb", str(policy_kb_dir), "--finetuned-model", str(finetuned), "--json",
+                 *model_flags])
+    data = json.loads(capfd.readouterr().out)
+    assert code == 0
+    assert [a["mode"] for a in data["answers"]] == ["plain", "rag", "finetuned", "finetuned+rag"]
+    assert data["answers"][2]["adapter"] == "smollm2-acme"
+
+
+def test_wrong_fine_tuned_model_flags_get_one_clear_line(
+    tmp_path: Path, tiny_lora_path: Path, tiny_model_path: Path, model_flags: list[str],
+    capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", QUESTION, "--finetuned-model", str(tiny_lora_path), *model_flags]) == 2
+    assert "is an adapter, not a whole model" in single_error_line(capfd.readouterr().err)
+    assert main(["ask", QUESTION, "--finetuned-model", str(tiny_model_path), *model_flags]) == 2
+    assert "is the loaded model itself" in single_error_line(capfd.readouterr().err)
+    with pytest.raises(SystemExit) as exited:  # argparse: the two flags exclude each other
+        main(["ask", QUESTION, "--adapter", str(tiny_lora_path), "--finetuned-model", str(tiny_model_path)])
+    assert exited.value.code == 2
+    assert "not allowed with argument" in capfd.readouterr().err

@@ -72,3 +72,40 @@ def write_lora(
 def write_zero_lora(base: Path, out: Path) -> Path:
     """An adapter that changes nothing (``lora_b`` all zero): its answers must be the base model's."""
     return write_lora(base, out, strength=0.0)
+
+
+def write_finetuned_model(base: Path, out: Path, *, strength: float = 0.2, seed: int = 11) -> Path:
+    """A whole "fine-tuned" model: a copy of ``base`` with its norm weights (float32 tensors) perturbed in place,
+    so it shares the base's vocabulary and shapes - as a real fine-tune does - but answers differently."""
+    import shutil
+
+    import gguf
+    import numpy as np
+
+    shutil.copyfile(base, out)
+    rng = np.random.default_rng(seed)
+    reader = gguf.GGUFReader(out, "r+")  # a writable memory map: changing the data changes the file
+    for tensor in reader.tensors:
+        if tensor.name.endswith("norm.weight") and tensor.tensor_type == gguf.GGMLQuantizationType.F32:
+            tensor.data[...] = tensor.data * (1.0 + strength * rng.standard_normal(tensor.data.shape))
+    del reader
+    return out
+
+
+def write_other_vocabulary_model(base: Path, out: Path) -> Path:
+    """A copy of ``base`` with one vocabulary entry spelt differently (same length, so the file stays valid):
+    the shapes all match, but it is not a fine-tune of ``base``."""
+    import shutil
+
+    import gguf
+
+    shutil.copyfile(base, out)
+    reader = gguf.GGUFReader(out, "r+")
+    tokens = reader.fields["tokenizer.ggml.tokens"]
+    for index in tokens.data[1000:]:  # past the special tokens: a plain word piece of two letters or more
+        text = tokens.parts[index]
+        if len(text) >= 2 and bytes(text[:2]).isalpha():
+            text[0] = ord("q") if text[0] != ord("q") else ord("z")
+            break
+    del reader
+    return out

@@ -105,7 +105,7 @@ def test_a_refused_adapter_says_why_and_keeps_the_adapter_loaded_before(
     text_file = tmp_path / "notes.gguf"
     text_file.write_text("not an adapter at all " * 20, encoding="utf-8")
 
-    for path, reason in ((wrong_base, "made for a 'qwen2' model"), (tiny_model_path, "not an adapter"),
+    for path, reason in ((wrong_base, "made for a 'qwen2' model"), (tiny_model_path, "is the loaded model itself"),
                          (text_file, "not a GGUF file")):
         change_adapter(qtbot, window, path)
         assert reason in window.notice.text()
@@ -127,7 +127,7 @@ def test_a_refused_adapter_with_none_loaded_changes_nothing(
     with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS):
         window.load_model(str(tiny_model_path))
     change_adapter(qtbot, window, tiny_model_path)
-    assert "not an adapter" in window.notice.text() and "Nothing was changed" in window.notice.text()
+    assert "is the loaded model itself" in window.notice.text() and "Nothing was changed" in window.notice.text()
     assert window.workspace.adapter is None and not window.model_bar.adapter_label.isVisibleTo(window)
     assert offered(window.compare.mode_boxes) == ["plain"]
 
@@ -177,3 +177,19 @@ def test_the_adapter_comes_back_with_its_model_after_a_restart(
     third = make_window()
     qtbot.wait(300)
     assert not third.loading_model and third.workspace.adapter is None, "a removed adapter stays removed"
+
+
+def test_a_whole_fine_tuned_model_opens_from_the_same_menu_and_says_what_it_is(
+    qtbot, make_window, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    from engine.lora_fixture import write_finetuned_model
+
+    window = make_window()
+    finetuned = write_finetuned_model(tiny_model_path, tmp_path / "smollm2-acme.gguf")
+    assert window.model_bar.open_adapter_action.text() == "Open fine-tuned adapter or model…"
+    change_adapter(qtbot, window, finetuned)
+    assert "smollm2-acme" in window.model_bar.adapter_name()
+    assert "Whole fine-tuned model" in window.model_bar.adapter_label.toolTip()
+    assert window.workspace.adapter is not None and window.workspace.adapter.kind == "model"
+    change_adapter(qtbot, window, None)
+    assert window.workspace.adapter is None and not window.model_bar.adapter_label.isVisibleTo(window)

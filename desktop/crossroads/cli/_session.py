@@ -49,23 +49,32 @@ def check_server(args: argparse.Namespace) -> None:
     from crossroads.errors import InputError
 
     asked = [m.strip() for m in (args.modes or "").split(",")]
-    if getattr(args, "adapter", None) or any(m.startswith("finetuned") for m in asked):
+    if finetuned_given(args) or any(m.startswith("finetuned") for m in asked):
         raise InputError(
-            "--adapter and the fine-tuned modes need the model on this computer; with --server, leave them out "
-            "(a server applies its own LoRA adapters, e.g. llama.cpp's server with --lora)."
+            "--adapter, --finetuned-model and the fine-tuned modes need the model on this computer; with --server, "
+            "leave them out (a server applies its own LoRA adapters, e.g. llama.cpp's server with --lora)."
         )
 
 
 def add_adapter_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--adapter", metavar="NAME_OR_GGUF",
-                        help="an adapter kept by `crossroads finetune` (its name) or a GGUF LoRA adapter file: "
-                             "enables the modes finetuned and finetuned+rag")
+    tuned = parser.add_mutually_exclusive_group()
+    tuned.add_argument("--adapter", metavar="NAME_OR_GGUF",
+                       help="an adapter kept by `crossroads finetune` (its name) or a GGUF LoRA adapter file: "
+                            "enables the modes finetuned and finetuned+rag")
+    tuned.add_argument("--finetuned-model", metavar="GGUF",
+                       help="instead of --adapter: a whole fine-tuned GGUF made from --model elsewhere (e.g. on a "
+                            "GPU box), answering the modes finetuned and finetuned+rag")
+
+
+def finetuned_given(args: argparse.Namespace) -> bool:
+    """Whether --adapter or --finetuned-model makes the fine-tuned modes possible."""
+    return bool(getattr(args, "adapter", None) or getattr(args, "finetuned_model", None))
 
 
 def default_modes(args: argparse.Namespace) -> str:
     """Every mode the given flags make possible: documents with --kb, the fine-tuned twins with --adapter."""
     modes = ["plain", "rag"] if args.kb else ["plain"]
-    if getattr(args, "adapter", None):
+    if finetuned_given(args):
         modes += ["finetuned", "finetuned+rag"] if args.kb else ["finetuned"]
     return ",".join(modes)
 
@@ -75,6 +84,16 @@ def check_adapter(args: argparse.Namespace) -> None:
     (for a kept adapter) trained on other weights than the model asked for."""
     from crossroads.engine.adapter import adapter_architecture
 
+    whole = getattr(args, "finetuned_model", None)
+    if whole:
+        from crossroads.engine.adapter import check_finetuned_model_file
+        from crossroads.models.catalog import resolve_chat_model
+        from crossroads.models.gguf_info import read_gguf_info
+
+        base = resolve_chat_model(args.model)
+        info = read_gguf_info(base)
+        args.finetuned_model = Path(whole).expanduser()
+        check_finetuned_model_file(args.finetuned_model, base, info.architecture, base.name)
     given = getattr(args, "adapter", None)
     if not given:
         return
@@ -106,7 +125,7 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
 
 
 def open_engine(args: argparse.Namespace, sequences: int) -> Engine:
-    """The model, with the --adapter applied when given; ``sequences`` is the number of base-model columns.
+    """The model, with the --adapter (or --finetuned-model) when given; ``sequences``: the base model's columns.
 
     With --server, the served model instead: nothing loads here, and the columns become concurrent requests."""
     if getattr(args, "server", None):
@@ -124,9 +143,10 @@ def open_engine(args: argparse.Namespace, sequences: int) -> Engine:
     engine = LlamaEngine(path, context_size=settings.context_size, threads=settings.resolved_threads(),
                          max_sequences=max(1, sequences), display_name=display_name_for(path))
     adapter = getattr(args, "adapter", None)
-    if adapter:
+    whole = getattr(args, "finetuned_model", None)
+    if adapter or whole:
         try:
-            engine.load_adapter(adapter)
+            engine.load_adapter(adapter) if adapter else engine.load_finetuned_model(whole)
         except BaseException:
             engine.close()
             raise

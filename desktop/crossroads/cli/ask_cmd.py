@@ -15,6 +15,7 @@ from crossroads.cli._session import (
     check_adapter,
     check_server,
     default_modes,
+    finetuned_given,
     open_engine,
     open_kb,
     sampling,
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.compare import check_request
 
     check_server(args)
-    _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
+    _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), finetuned_given(args))
     sampling(args)  # refuse bad settings before loading anything
     check_adapter(args)
     kb = embedder = None

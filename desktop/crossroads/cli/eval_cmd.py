@@ -16,6 +16,7 @@ from crossroads.cli._session import (
     check_adapter,
     check_server,
     default_modes,
+    finetuned_given,
     is_in_process,
     open_engine,
     open_kb,
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     items = load_questions(args.questions)
     if args.limit:
         items = items[: args.limit]
-    modes = check_modes(args.modes or default_modes(args), bool(args.kb), bool(args.adapter))
+    modes = check_modes(args.modes or default_modes(args), bool(args.kb), finetuned_given(args))
     params = sampling(args)
     check_adapter(args)
     kb = embedder = None

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crossroads.errors import ModelError
 
+if TYPE_CHECKING:
+    from crossroads.models.gguf_info import GGUFInfo
+
 ADAPTER_HINT = "Fine-tuned adapters are GGUF LoRA files, made by `crossroads finetune` or llama.cpp's converter."
+FINETUNED_HINT = "A whole fine-tuned model is a GGUF file, e.g. exported by llama.cpp's convert_hf_to_gguf.py."
 
 
 def check_adapter_file(path: Path, base_architecture: str, model_name: str) -> None:
@@ -56,6 +61,34 @@ def adapter_architecture(path: Path) -> str:
     if adapter_type != "lora":
         raise ModelError(f"{label} is a '{adapter_type or 'unknown'}' adapter; Crossroads applies LoRA adapters only.")
     return info.architecture
+
+
+def check_finetuned_model_file(path: Path, base_path: Path, base_architecture: str, model_name: str) -> GGUFInfo:
+    """Raise ModelError unless ``path`` is a whole GGUF model that can stand in for a fine-tune of the loaded one:
+    a model (not an adapter), of the same architecture, and not the loaded file itself. Returns its header facts.
+    Whether it shares the vocabulary only loading it can tell (the engine checks that)."""
+    from crossroads.models.gguf_info import is_gguf, read_gguf_info
+
+    path = Path(path)
+    label = path.name or str(path)
+    if not path.is_file():
+        raise ModelError(f"There is no fine-tuned model file at {path}.")
+    if not is_gguf(path):
+        raise ModelError(f"{label} is not a GGUF file, so it cannot be a fine-tuned model. {FINETUNED_HINT}")
+    try:
+        info = read_gguf_info(path)
+    except ModelError as exc:
+        raise ModelError(f"The fine-tuned model {label} cannot be read: {exc.message}") from exc
+    if info.metadata.get("general.type") == "adapter":
+        raise ModelError(f"{label} is an adapter, not a whole model: open it as the fine-tuned adapter.")
+    if path.resolve() == Path(base_path).resolve():
+        raise ModelError(f"{label} is the loaded model itself; a fine-tuned model is a different file made from it.")
+    if info.architecture != base_architecture:
+        raise ModelError(
+            f"{label} is a '{info.architecture}' model, but {model_name} is a '{base_architecture}' model, so it "
+            "is not a fine-tune of it. Load the model it was fine-tuned from first."
+        )
+    return info
 
 
 def refused_message(path: Path, model_name: str, errors: Sequence[str]) -> str:

@@ -109,8 +109,10 @@ class LlamaEngine:
         self._decoder = DecodeThread()
         self._model = None
         self._base = _Lane("base")
-        self._tuned = _Lane("adapter")  # its context exists only while an adapter is loaded
+        self._tuned = _Lane("adapter")  # its context exists only while an adapter (or fine-tuned model) is loaded
         self._adapter: object | None = None  # the llama_adapter_lora pointer; valid while the model lives
+        self._tuned_model: object | None = None  # a whole fine-tuned GGUF answering the fine-tuned modes instead
+        self._tuned_info = self.info  # that model's header facts, while it is loaded
         self._adapter_path: Path | None = None
         self._lock = threading.Lock()  # one generation at a time, and no close in the middle of one
         self._model_lock = threading.Lock()  # the model is not freed while another thread tokenises with it
@@ -201,10 +203,15 @@ class LlamaEngine:
         lc = self._llama_cpp
         from llama_cpp import _internals
 
+        model = self._model
         if lane is self._tuned:  # a second KV cache: check it fits beside the base one before allocating it
             from crossroads.models.memory import check_fits
 
-            check_fits(self.info, self.context_size, self._base.sequences + sequences)
+            if self._tuned_model is not None:
+                model = self._tuned_model
+                check_fits(self._tuned_info, self.context_size, sequences)  # a second set of weights, too
+            else:
+                check_fits(self.info, self.context_size, self._base.sequences + sequences)
         self._close_lane(lane)
         params = lc.llama_context_default_params()
         params.n_ctx = self.context_size * sequences
@@ -219,7 +226,7 @@ class LlamaEngine:
         )
         params.no_perf = True
         try:
-            lane.ctx = _internals.LlamaContext(model=self._model, params=params, verbose=True)
+            lane.ctx = _internals.LlamaContext(model=model, params=params, verbose=True)
         except ValueError as exc:
             raise ModelError(
                 f"There is not enough memory for a {self.context_size}-token context with {self.name}. "
@@ -245,6 +252,7 @@ class LlamaEngine:
         self._close_lane(self._tuned)
         self._close_lane(self._base)
         self._free_adapter()
+        self._free_tuned_model()
         with self._model_lock:
             if self._model is not None:
                 self._model.close()
@@ -275,6 +283,13 @@ class LlamaEngine:
         return self._adapter_path
 
     @property
+    def finetuned_kind(self) -> str | None:
+        """"adapter" (a LoRA over the loaded weights), "model" (a whole fine-tuned GGUF) or None."""
+        if self._adapter_path is None:
+            return None
+        return "model" if self._tuned_model is not None else "adapter"
+
+    @property
     def adapter_name(self) -> str | None:
         """The file's name, or its folder's for an adapter kept by ``crossroads finetune`` (``NAME/adapter.gguf``)."""
         path = self._adapter_path
@@ -300,6 +315,9 @@ class LlamaEngine:
                     adapter = self._llama_cpp.llama_adapter_lora_init(self._model.model, str(path).encode("utf-8"))
                 if not adapter:
                     raise ModelError(refused_message(path, self.name, errors))
+                if self._tuned_model is not None:  # a whole fine-tuned model gives way: the adapter uses the base
+                    self._close_lane(self._tuned)
+                    self._free_tuned_model()
                 old = self._adapter
                 try:
                     if self._tuned.ctx is None:  # made now, as many sequences as the base: no rebuild mid-question
@@ -332,6 +350,7 @@ class LlamaEngine:
             def unload() -> None:
                 self._close_lane(self._tuned)
                 self._free_adapter()
+                self._free_tuned_model()
 
             self._decoder.call(unload)
             self._adapter_path = None
@@ -343,6 +362,64 @@ class LlamaEngine:
         status = lc.llama_set_adapters_lora(self._tuned.ctx.ctx, adapters, 1, scales)  # type: ignore[attr-defined]
         if status != 0:
             raise ModelError(f"llama.cpp could not apply the adapter to {self.name} (status {status}).")
+
+    def load_finetuned_model(self, path: Path) -> None:
+        """Answer the fine-tuned modes with a whole fine-tuned GGUF (made elsewhere, e.g. on a GPU box).
+
+        It must share the loaded model's vocabulary - the prompts are tokenised once, for both models - which any
+        fine-tune of the same base model does. Its weights are a second memory-mapped model with its own context;
+        the base answers are untouched. A refused file leaves the previous fine-tuned adapter or model in place.
+        """
+        from crossroads.engine.adapter import check_finetuned_model_file
+
+        path = Path(path)
+        with self._lock:
+            if self._model is None:
+                raise ModelError("The model has been closed. Load it again to continue.")
+            info = check_finetuned_model_file(path, self.path, self.info.architecture, self.name)
+
+            def load() -> None:
+                from llama_cpp import _internals
+
+                params = self._llama_cpp.llama_model_default_params()
+                params.n_gpu_layers = 0
+                params.use_mmap = True
+                try:
+                    model = _internals.LlamaModel(path_model=str(path), params=params, verbose=True)
+                except ValueError as exc:
+                    raise ModelError(f"{path.name} could not be loaded by llama.cpp. The file may be damaged.") from exc
+                if not self._same_vocabulary(model):
+                    model.close()
+                    raise ModelError(
+                        f"{path.name} has another vocabulary than {self.name}, so it is not a fine-tune of it. "
+                        "Load the model it was fine-tuned from first."
+                    )
+                self._close_lane(self._tuned)
+                self._free_adapter()
+                self._free_tuned_model()
+                self._tuned_model, self._tuned_info = model, info
+                try:
+                    self._ensure_lane(self._tuned, self._base.sequences)
+                except BaseException:
+                    self._free_tuned_model()
+                    self._adapter_path = None
+                    raise
+
+            self._decoder.call(load)
+            self._adapter_path = path
+
+    def _same_vocabulary(self, other: object) -> bool:
+        lc = self._llama_cpp
+        theirs = other.vocab  # type: ignore[attr-defined]
+        count = self._model.n_vocab()
+        if other.n_vocab() != count:  # type: ignore[attr-defined]
+            return False
+        return all(lc.llama_vocab_get_text(self._vocab, t) == lc.llama_vocab_get_text(theirs, t) for t in range(count))
+
+    def _free_tuned_model(self) -> None:
+        if self._tuned_model is not None:
+            self._tuned_model.close()  # type: ignore[attr-defined]
+            self._tuned_model = None
 
     def _free_adapter(self) -> None:
         if self._adapter is not None:
@@ -405,7 +482,7 @@ class LlamaEngine:
         with self._lock:
             if self._model is None:
                 raise ModelError("The model has been closed. Load it again to continue.")
-            if any(flags) and self._adapter is None:
+            if any(flags) and self._adapter is None and self._tuned_model is None:
                 raise ModelError("No fine-tuned adapter is loaded. Load one to answer with the fine-tuned model.")
             future = self._decoder.submit(run)
             try:

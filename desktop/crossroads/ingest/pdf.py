@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from crossroads.errors import UnreadableFile
 from crossroads.ingest import messages
 from crossroads.ingest.document import Document, Section
 from crossroads.ingest.normalize import normalise_pdf_text, one_line
+from crossroads.ingest.pdf_tables import Table, TextBox, find_tables, might_hold_table
 
 if TYPE_CHECKING:
     import pypdfium2
@@ -69,11 +71,45 @@ def _page_text(pdf: pypdfium2.PdfDocument, index: int) -> str:
         textpage = page.get_textpage()
         try:
             raw = textpage.get_text_range()
+            rects = [textpage.get_rect(index) for index in range(textpage.count_rects())]
+            tables = find_tables(_boxes(textpage, rects)) if might_hold_table(rects) else []
         finally:
             textpage.close()
     finally:
         page.close()
-    return normalise_pdf_text(raw)
+    return normalise_pdf_text(with_tables(raw, tables))
+
+
+def _boxes(textpage: pypdfium2.PdfTextPage, rects: Sequence[tuple[float, float, float, float]]) -> list[TextBox]:
+    """The page's runs of text with their rectangles: where the table finder looks for columns."""
+    return [TextBox(left, bottom, right, top, textpage.get_text_bounded(left, bottom, right, top))
+            for left, bottom, right, top in rects]
+
+
+def with_tables(raw: str, tables: Sequence[Table]) -> str:
+    """The page text with each table's stretch replaced by its rows ("Column: value; …").
+
+    A table is replaced only when its boxes are found in the text one after the other with nothing else between
+    them; otherwise that table stays as pdfium gave it.
+    """
+    out, cursor = [], 0
+    for table in tables:
+        start = position = None
+        found = 0
+        for box in table.boxes:
+            piece = box.text.strip()
+            at = raw.find(piece, cursor if position is None else position)
+            if at < 0:
+                break
+            start = at if start is None else start
+            position = at + len(piece)
+            found += len(re.sub(r"\s", "", piece))
+        else:
+            if start is not None and position is not None and len(re.sub(r"\s", "", raw[start:position])) == found:
+                out += [raw[cursor:start], f"\n{table.text}\n"]
+                cursor = position
+    out.append(raw[cursor:])
+    return "".join(out)
 
 
 def _title(raw: str, path: Path) -> str:

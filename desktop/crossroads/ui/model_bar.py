@@ -28,7 +28,8 @@ from crossroads.workspace import AdapterSummary, ModelSummary
 
 _PLACEHOLDER = "Switch model…"
 NO_ADAPTER_TIP = ("No fine-tuned adapter: the Fine-tuned columns are off. Open a GGUF LoRA adapter trained for this "
-                  "model to compare the fine-tuned model with the others.")
+                  "model, or a whole GGUF fine-tuned from it elsewhere, to compare the fine-tuned model with the "
+                  "others.")
 
 
 def describe(model: ModelSummary) -> tuple[str, str]:
@@ -87,9 +88,9 @@ class ModelBar(QWidget):
         self.adapter_button.setToolTip(NO_ADAPTER_TIP)
         self.adapter_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.adapter_button)
-        self.open_adapter_action = menu.addAction("Open fine-tuned adapter…")
+        self.open_adapter_action = menu.addAction("Open fine-tuned adapter or model…")
         self.open_adapter_action.triggered.connect(self.open_adapter)
-        self.remove_adapter_action = menu.addAction("Remove adapter")
+        self.remove_adapter_action = menu.addAction("Remove the fine-tuned model")
         self.remove_adapter_action.triggered.connect(self.adapter_removed)
         self.open_adapter_action.setEnabled(False)  # an adapter is trained for a model: load the model first
         self.remove_adapter_action.setEnabled(False)
@@ -174,7 +175,8 @@ class ModelBar(QWidget):
             self.adapter_button.setToolTip(NO_ADAPTER_TIP)
             return
         self.adapter_label.setText(f"+ fine-tuned: {adapter.name}")
-        self.adapter_label.setToolTip(f"LoRA adapter applied for the Fine-tuned columns:\n{adapter.path}\n"
+        what = "LoRA adapter applied" if adapter.kind == "adapter" else "Whole fine-tuned model loaded beside it"
+        self.adapter_label.setToolTip(f"{what} for the Fine-tuned columns:\n{adapter.path}\n"
                                       f"{gigabytes(adapter.file_size)}")
         self.adapter_label.setStyleSheet("padding: 1px 6px; border: 1px solid palette(mid); border-radius: 3px;")
         self.adapter_label.show()
@@ -200,8 +202,8 @@ class ModelBar(QWidget):
         self.remove_adapter_action.setEnabled(self._has_adapter and not self._loading)
 
     def open_adapter(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a fine-tuned adapter (GGUF LoRA)", str(Path.home()),
-                                              "GGUF LoRA adapters (*.gguf);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open a fine-tuned adapter or model (GGUF)", str(Path.home()),
+                                              "GGUF adapters and models (*.gguf);;All files (*)")
         if path:
             self.adapter_chosen.emit(path)
 

@@ -36,7 +36,7 @@ from crossroads.ui.compare.sources_panel import SourcesPanel
 from crossroads.ui.worker import Emit, Worker
 from crossroads.workspace import AdapterSummary, Workspace
 
-NO_ADAPTER = "Open a fine-tuned adapter first (File → Open fine-tuned adapter…)."
+NO_ADAPTER = "Open a fine-tuned adapter first (File → Open fine-tuned adapter or model…)."
 
 
 class ComparePanel(QWidget):

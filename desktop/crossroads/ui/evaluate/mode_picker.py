@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 NO_KB = "Needs a knowledge base with documents: choose or fill one in the Library."
 EMPTY_KB = "The knowledge base “{name}” has no documents yet: add some in the Library first."
 CHECKING_KB = "Checking the knowledge base…"
-NO_ADAPTER = "Needs a fine-tuned adapter: File → Open fine-tuned adapter…"
+NO_ADAPTER = "Needs a fine-tuned adapter: File → Open fine-tuned adapter or model…"
 MODE_TIPS = {
     "plain": "The model answers from what it learned in training alone.",
     "rag": "The model answers from passages found in your documents, and cites them.",

@@ -634,7 +634,7 @@ class FineTunePanel(QWidget):
         loaded = self._workspace.adapter
         if loaded is not None and loaded.path.parent.name == name:
             self.message.show_error(f"The adapter “{name}” is in use in Compare. Remove it there first "
-                                    "(File ▸ Remove adapter), then delete it.")
+                                    "(File ▸ Remove the fine-tuned model), then delete it.")
             return
         try:
             delete_run(name)
