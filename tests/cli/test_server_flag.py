@@ -88,7 +88,8 @@ def test_something_that_is_not_a_url_is_one_line(capsys: pytest.CaptureFixture[s
     assert "is not a server URL" in single_error_line(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("flags", [["--adapter", "tuned.gguf"], ["--modes", "plain,finetuned"]])
+@pytest.mark.parametrize("flags", [["--adapter", "tuned.gguf"], ["--finetuned-model", "tuned.gguf"],
+                                   ["--modes", "plain,finetuned"]])
 def test_the_fine_tuned_modes_with_a_server_are_refused_before_anything_is_sent(
     flags: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
