@@ -80,6 +80,66 @@ def tiny_engine(tiny_model_path: Path):
     engine.close()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (for a moment: the caller binds it next)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real OpenAI-compatible server (llama-cpp-python's) serving the tiny model on 127.0.0.1; its base URL.
+
+    ``--interrupt_requests False``: by default that server ends a streaming answer when another request comes,
+    which would cut one column short when two are asked at once. It answers requests one after the other.
+    ``--flash_attn True`` as the in-process engine: without it the numbers differ enough to change greedy answers.
+    """
+    import http.client
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("fastapi", reason="the server tests need the dev extra: pip install -e '.[dev]'")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_model_path), "--model_alias",
+             TEST_CHAT_MODEL, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
+             "--flash_attn", "True", "--interrupt_requests", "False", "--verbose", "False"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the model server exited ({proc.returncode}): {log_path.read_text()[-2000:]}")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)  # direct: no proxy from the env
+            try:
+                conn.request("GET", "/v1/models")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            if time.monotonic() > deadline:
+                pytest.fail(f"the model server did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
 # -- GGUF copies with other metadata ----------------------------------------------------------------------------
 
 _GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}

@@ -24,13 +24,15 @@ codes = [
           "--max-tokens", "8", "--json"]),
 ]
 product_attempts = list(attempts)
+server_backend_loaded = "crossroads.engine.server_engine" in sys.modules  # off by default: never even imported
 import socket  # the control: a local connection the hook must see, proving it watches
 try:
     socket.create_connection(("127.0.0.1", 9), timeout=1).close()
 except OSError:
     pass
 control = attempts[len(product_attempts):]
-print("RESULT " + json.dumps({"codes": codes, "attempts": product_attempts, "control": control}))
+print("RESULT " + json.dumps({"codes": codes, "attempts": product_attempts, "control": control,
+                              "server_backend_loaded": server_backend_loaded}))
 """
 
 
@@ -47,4 +49,5 @@ def test_indexing_and_answering_make_no_network_connection(tmp_path: Path, tiny_
     result = json.loads(lines[-1][len("RESULT "):])
     assert result["codes"] == [0, 0], out.stderr[-2000:]
     assert result["attempts"] == []
+    assert result["server_backend_loaded"] is False
     assert any(event == "socket.connect" for event, _ in result["control"]), "the audit hook saw nothing at all"

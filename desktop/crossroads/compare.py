@@ -24,7 +24,7 @@ from crossroads.rag.focus import FOCUS_TOKENS
 from crossroads.rag.prompting import BuiltPrompt, SourceText, plain_prompt, rag_prompt
 
 if TYPE_CHECKING:
-    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.engine.protocol import Engine
     from crossroads.rag.embedding import Embedder
     from crossroads.rag.retrieval import Hit
     from crossroads.store import KnowledgeBase
@@ -140,7 +140,7 @@ CompareEvent = SourcesFound | ModeToken | ModeDone
 class Comparison:
     question: str
     model_name: str
-    model_path: str
+    model_path: str  # where the questions went: the GGUF file, or a server's URL and model (engine.location)
     answers: list[Answer]
     retrieval_s: float = 0.0
     dropped_sources: int = 0
@@ -216,7 +216,7 @@ def _sources_from_hits(hits: Sequence[Hit]) -> list[Source]:
 
 def compare(
     question: str,
-    engine: LlamaEngine,
+    engine: Engine,
     modes: Sequence[str] = ("plain", "rag"),
     *,
     kb: KnowledgeBase | None = None,
@@ -348,7 +348,7 @@ def _answer(
 
 def run_comparison(
     question: str,
-    engine: LlamaEngine,
+    engine: Engine,
     modes: Sequence[str] = ("plain", "rag"),
     *,
     on_event: Callable[[CompareEvent], None] | None = None,
@@ -368,6 +368,6 @@ def run_comparison(
     order = {m: i for i, m in enumerate(parse_modes(modes))}
     answers.sort(key=lambda a: order[a.mode])
     tuned = any(MODES[m].uses_adapter for m in order) and engine.adapter_path is not None
-    return Comparison(question.strip(), engine.name, str(engine.path), answers, retrieval_s, dropped,
+    return Comparison(question.strip(), engine.name, engine.location, answers, retrieval_s, dropped,
                       adapter_path=str(engine.adapter_path) if tuned else None,
                       adapter_name=engine.adapter_name if tuned else None)

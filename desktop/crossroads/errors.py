@@ -23,6 +23,10 @@ class ModelError(CrossroadsError):
     """A model file is missing, not a GGUF, damaged, or too large for this machine."""
 
 
+class ServerError(ModelError):
+    """A model server (the OpenAI-compatible HTTP backend) is unreachable, answers with an error, or lacks the model."""
+
+
 class KnowledgeBaseError(CrossroadsError):
     """A knowledge base is missing, damaged beyond repair, or built with other settings."""
 

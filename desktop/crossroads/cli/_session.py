@@ -10,7 +10,7 @@ from crossroads.config import Settings
 from crossroads.engine.events import SamplingParams
 
 if TYPE_CHECKING:
-    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.engine.protocol import Engine
     from crossroads.rag.embedding import Embedder
     from crossroads.store import KnowledgeBase
 
@@ -19,7 +19,8 @@ DEFAULTS = Settings()
 
 def add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="NAME_OR_GGUF", help="catalog name or path of a .gguf file "
-                        "(default: the catalog's default chat model)")
+                        "(default: the catalog's default chat model); with --server, the served model's name "
+                        "(default: the one model the server serves)")
     parser.add_argument("--threads", type=int, default=DEFAULTS.threads, help="CPU threads (0: automatic)")
     parser.add_argument("--context", type=int, default=DEFAULTS.context_size, help="context size in tokens")
     parser.add_argument("--max-tokens", type=int, default=DEFAULTS.max_tokens, help="longest answer, in tokens")
@@ -27,6 +28,32 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
                         help="0 gives the same answer every time")
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("--top-k", type=int, default=DEFAULTS.top_k, help="passages retrieved for RAG")
+
+
+SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"
+
+
+def add_server_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", metavar="URL",
+                        help="answer with a model on an OpenAI-compatible server (llama.cpp's server, vLLM, Ollama, "
+                             "LM Studio) at this base URL, such as http://127.0.0.1:8080/v1, instead of on this "
+                             f"computer: the questions and passages are sent there. A key, if it needs one, is read "
+                             f"from {SERVER_API_KEY_ENV}.")
+
+
+def check_server(args: argparse.Namespace) -> None:
+    """With --server, the fine-tuned modes are refused before anything is sent: the adapter would have to be
+    applied on the server (llama.cpp's server: --lora), which this command cannot do."""
+    if not getattr(args, "server", None):
+        return
+    from crossroads.errors import InputError
+
+    asked = [m.strip() for m in (args.modes or "").split(",")]
+    if finetuned_given(args) or any(m.startswith("finetuned") for m in asked):
+        raise InputError(
+            "--adapter, --finetuned-model and the fine-tuned modes need the model on this computer; with --server, "
+            "leave them out (a server applies its own LoRA adapters, e.g. llama.cpp's server with --lora)."
+        )
 
 
 def add_adapter_flags(parser: argparse.ArgumentParser) -> None:
@@ -97,8 +124,17 @@ def sampling(args: argparse.Namespace) -> SamplingParams:
     return SamplingParams(max_tokens=args.max_tokens, temperature=args.temperature, seed=args.seed)
 
 
-def open_engine(args: argparse.Namespace, sequences: int) -> LlamaEngine:
-    """The model, with the --adapter (or --finetuned-model) when given; ``sequences``: the base model's columns."""
+def open_engine(args: argparse.Namespace, sequences: int) -> Engine:
+    """The model, with the --adapter (or --finetuned-model) when given; ``sequences``: the base model's columns.
+
+    With --server, the served model instead: nothing loads here, and the columns become concurrent requests."""
+    if getattr(args, "server", None):
+        import os
+
+        from crossroads.engine.server_engine import ServerEngine
+
+        return ServerEngine(args.server, args.model, context_size=args.context,
+                            api_key=os.environ.get(SERVER_API_KEY_ENV) or None)
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.models.catalog import display_name_for, resolve_chat_model
 
@@ -115,6 +151,14 @@ def open_engine(args: argparse.Namespace, sequences: int) -> LlamaEngine:
             engine.close()
             raise
     return engine
+
+
+def is_in_process(engine: Engine) -> bool:
+    """Whether the model runs in this process (nothing is sent anywhere). Checked without importing the server
+    backend, so the default path never loads it."""
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    return isinstance(engine, LlamaEngine)
 
 
 def base_columns(modes: list[str]) -> int:

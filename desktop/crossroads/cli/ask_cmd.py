@@ -10,8 +10,10 @@ from crossroads.cli._progress import say
 from crossroads.cli._session import (
     add_adapter_flags,
     add_model_flags,
+    add_server_flag,
     base_columns,
     check_adapter,
+    check_server,
     default_modes,
     finetuned_given,
     open_engine,
@@ -32,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "--kb and --adapter allow; plain alone without them)")
     add_adapter_flags(parser)
     add_model_flags(parser)
+    add_server_flag(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(handler=run)
 
@@ -39,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from crossroads.compare import check_request
 
+    check_server(args)
     _, modes = check_request(args.question, args.modes or default_modes(args), bool(args.kb), finetuned_given(args))
     sampling(args)  # refuse bad settings before loading anything
     check_adapter(args)
@@ -69,7 +73,7 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
         if isinstance(event, ModeToken) and not args.json and len(modes) == 1:
             print(event.text, end="", flush=True)
 
-    say(f"Answering with {engine.name} in {len(modes)} mode(s)…")
+    say(f"Answering with {_where(engine)} in {len(modes)} mode(s)…")
     comparison = run_comparison(question, engine, modes, on_event=stream, kb=kb, embedder=embedder,
                                 top_k=args.top_k, params=sampling(args))
     ordered = comparison.answers
@@ -87,11 +91,19 @@ def answer_and_print(question: str, engine, modes: list[str], kb, embedder, args
             _print_answer(answer)
 
 
+def _where(engine) -> str:  # type: ignore[no-untyped-def]
+    """The model's name; for a server, its URL too: the user sees where the question is sent."""
+    from crossroads.cli._session import is_in_process
+
+    return engine.name if is_in_process(engine) else engine.location
+
+
 def _print_figures(answer) -> None:
     t = answer.timings
     grounded = answer.metrics.get("grounded_share")
     g = f", grounded {grounded:.0%}" if isinstance(grounded, float) else ""
-    print(f"  ({t.completion_tokens} tokens, first after {t.ttft_s:.2f} s, {t.tokens_per_s:.1f} tokens/s{g})")
+    about = "about " if t.estimated else ""  # a server that does not report its usage
+    print(f"  ({about}{t.completion_tokens} tokens, first after {t.ttft_s:.2f} s, {t.tokens_per_s:.1f} tokens/s{g})")
 
 
 def _print_answer(answer) -> None:

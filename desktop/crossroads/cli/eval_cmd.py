@@ -11,10 +11,13 @@ from crossroads.cli._progress import say
 from crossroads.cli._session import (
     add_adapter_flags,
     add_model_flags,
+    add_server_flag,
     base_columns,
     check_adapter,
+    check_server,
     default_modes,
     finetuned_given,
+    is_in_process,
     open_engine,
     open_kb,
     sampling,
@@ -35,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, help="only the first N questions")
     add_adapter_flags(parser)
     add_model_flags(parser)
+    add_server_flag(parser)
     parser.add_argument("--json", action="store_true", help="print the full results as one JSON object")
     parser.add_argument("--out", type=Path, help="also write the full JSON results to this file")
     parser.set_defaults(handler=run)
@@ -45,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.errors import InputError
     from crossroads.evaluation.evaluate import SCORES, evaluate, load_questions
 
+    check_server(args)
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1.")
     items = load_questions(args.questions)
@@ -59,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         kb, embedder = open_kb(args.kb)
     try:
         engine = open_engine(args, base_columns(modes))
+        if not is_in_process(engine):
+            say(f"Sending the questions to {engine.location}…")
 
         def progress(done: int, total: int, result) -> None:  # type: ignore[no-untyped-def]
             marks = " ".join(
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             engine.close()
         if kb is not None:
             kb.close()
+    where = evaluation.model if is_in_process(engine) else engine.location
     data = evaluation.to_dict()
     if args.out:
         args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'mode':<{width}}" + "  ".join(f"{c:>14}" for c in columns))
     for mode, row in summary.items():
         print(f"{mode:<{width}}" + "  ".join(f"{_fmt(row[c]):>14}" for c in columns))
-    print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {evaluation.model}")
+    print(f"{len(evaluation.results)} questions in {evaluation.seconds:.1f} s with {where}")
     return 0
 
 

@@ -27,9 +27,11 @@ class Timings:
     ttft_s: float  # from the start of the request to the first token of this sequence
     wall_s: float  # from the start of the request to this sequence's last token
     tokens_per_s: float  # generation speed after the first token
+    # The token counts are estimates: a model server that does not report usage in its stream (see server_engine).
+    estimated: bool = False
 
-    def to_dict(self) -> dict[str, float | int]:
-        return {
+    def to_dict(self) -> dict[str, float | int | bool]:
+        figures: dict[str, float | int | bool] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "reused_prompt_tokens": self.reused_prompt_tokens,
@@ -37,6 +39,9 @@ class Timings:
             "wall_s": round(self.wall_s, 4),
             "tokens_per_s": round(self.tokens_per_s, 2),
         }
+        if self.estimated:  # only then: the in-process engine's JSON stays as it was
+            figures["counts_estimated"] = True
+        return figures
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,11 @@ class LlamaEngine:
     def name(self) -> str:
         return self._display_name or self.info.name or self.path.stem
 
+    @property
+    def location(self) -> str:
+        """Where questions go: this model file, read in this process (nothing leaves the computer)."""
+        return str(self.path)
+
     def _token_text(self, token: int) -> str:
         if token < 0:
             return ""

@@ -24,7 +24,7 @@ from crossroads.engine.events import SamplingParams
 from crossroads.errors import Cancelled, CrossroadsError, InputError
 
 if TYPE_CHECKING:
-    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.engine.protocol import Engine
     from crossroads.rag.embedding import Embedder
     from crossroads.store import KnowledgeBase
 
@@ -160,7 +160,7 @@ def _plain_cell(text: str) -> str:
 
 def evaluate(
     items: Sequence[QAItem],
-    engine: LlamaEngine,
+    engine: Engine,
     modes: Sequence[str],
     *,
     kb: KnowledgeBase | None = None,
