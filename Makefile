@@ -51,8 +51,9 @@ FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	CROSSROADS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m fuzz tests/reliability -q
 
+# BENCH_ARGS=--full adds retrieval at 1M passages (first run ~25 min to build its cached corpus).
 bench: $(MODELS)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # Answer quality: our pipeline next to a naive RAG pipeline on SQuAD (all 810 questions), the demo set and the
 # Python tutorial, same model. EVAL_ARGS="--sample 60" for a quick run, "--model PATH.gguf" for another model.

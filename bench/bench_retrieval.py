@@ -1,5 +1,10 @@
 """Retrieval latency at 10k and 100k chunks: ``crossroads.rag.retrieval.retrieve`` against the bare parts it is made of.
 
+``--sizes 10000,100000,1000000`` adds the 1M-passage run of ``_retrieval_scale`` (sizes above ``SCALE_FROM``):
+embedding-shaped vectors, the index candidates with recall@10, and ``retrieval_1m_with_embedding_ms``. It is not
+in the default run (``make bench``): the first run builds a 1M knowledge base (~25 minutes on 2 cores, then cached
+in ``.bench-cache/``) and its indexes; later runs take a few minutes.
+
 Embedding 100k real passages would take hours here, so the knowledge base is filled through the store's own write
 path (``KnowledgeBase._store_document``, what the indexer calls: SQLite rows, the FTS5 index, vector blobs and the
 FAISS mirror, one transaction per document) with synthetic chunks: ~150 words drawn from the embedding model's
@@ -36,6 +41,7 @@ from crossroads.store.knowledge_base import BM25_WEIGHTS, DB_NAME
 from crossroads.store.writes import FileFacts
 
 SIZES = (10_000, 100_000)
+SCALE_FROM = 500_000  # sizes from here on use _retrieval_scale's cached, embedding-shaped corpus
 CHUNKS_PER_DOCUMENT = 500
 WORDS_PER_CHUNK = 150
 POOL = 40  # candidates per search, as retrieve() asks for
@@ -158,10 +164,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="passes over the questions")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="chunk counts to measure at")
     parser.add_argument("--quick", action="store_true", help="30 questions, one pass")
+    parser.add_argument("--hnsw", action="store_true", help="at 1M also build HNSW (about an hour on 2 cores)")
     args, _ = parser.parse_known_args()  # run_all forwards every flag to every script: ignore others'
     count = 30 if args.quick else args.questions
     runs = 1 if args.quick else max(1, args.runs)
-    sizes = sorted(int(s) for s in args.sizes.split(","))
+    every = sorted(int(s) for s in args.sizes.split(","))
+    sizes = [s for s in every if s < SCALE_FROM]
 
     from sentence_transformers import SentenceTransformer
 
@@ -182,6 +190,10 @@ def main() -> None:
                 filled = size
                 print(f"# filled to {size} chunks in {time.perf_counter() - began:.0f} s", flush=True)
                 _measure(size, kb, np.concatenate(parts), embedder, direct, questions * runs, kb_dir / DB_NAME)
+    for size in (s for s in every if s >= SCALE_FROM):
+        import _retrieval_scale
+
+        _retrieval_scale.run(size, embedder, direct, count, runs, args.hnsw)
 
 
 if __name__ == "__main__":

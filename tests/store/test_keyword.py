@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from crossroads.rag.embedding import Embedder
-from crossroads.store import KnowledgeBase
-from crossroads.store.keyword import MAX_TERMS, fts_query
+from crossroads.store import KnowledgeBase, schema
+from crossroads.store.keyword import MAX_TERMS, fts_query, within_budget
 
 NASTY = [
     '"',
@@ -111,3 +112,29 @@ def test_words_in_over_half_the_passages_are_dropped_in_large_knowledge_bases_wi
     assert kb.chunk(pruned[0][0]).text == facts[2]
     assert kb.keyword_search("acme", 10) == []  # in every passage: tells nothing apart
     assert kb.keyword_search("pumps", 10) != []
+
+
+def test_in_very_large_knowledge_bases_the_commonest_words_are_dropped_until_the_rest_fit_the_budget(
+    tmp_path: Path,
+) -> None:
+    """FTS5 scores every chunk a word matches: at 1M chunks a common word cost a second, a rare one a millisecond.
+    Counts are estimated from a few ranges of chunk ids, so estimating costs far less than scoring."""
+    conn = schema.connect(tmp_path / "k.sqlite", create=True)
+    rows = 40_000
+    texts = [
+        "common " + ("mid " if i % 10 == 0 else "") + ("rare " if i % 8_000 == 0 else "") + f"w{i}" for i in range(rows)
+    ]
+    with schema.transaction(conn):
+        conn.execute("INSERT INTO documents (id, path, title, kind, sha256, size, mtime, added_at, state) "
+                     "VALUES (1, 'p', 't', 'txt', 'x', 1, 0, 0, 'indexed')")
+        conn.executemany('INSERT INTO chunks (id, document_id, ordinal, start, "end", tokens, text, vector) '
+                         "VALUES (?, 1, ?, 0, 1, 1, ?, x'00')", [(i + 1, i, t) for i, t in enumerate(texts)])
+        conn.executemany("INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (?, ?, '', '')",
+                         [(i + 1, t) for i, t in enumerate(texts)])
+    terms = ["common", "mid", "rare", "absent"]
+    assert within_budget(conn, terms, rows, budget=5_000) == ["mid", "rare", "absent"]  # ~4,000 + ~5 + 0
+    assert within_budget(conn, terms, rows, budget=3_000) == ["rare", "absent"]
+    assert within_budget(conn, ["common"], rows, budget=3_000) == []  # tells nothing apart in 40,000 chunks
+    conn.execute("DELETE FROM chunks WHERE id > 20")
+    assert within_budget(conn, terms, 20, budget=3_000) == terms  # a few chunks: everything is cheap
+    conn.close()

@@ -256,16 +256,16 @@ def test_a_closed_knowledge_base_says_so(kb: KnowledgeBase) -> None:
         kb.documents()
 
 
-def test_past_the_hnsw_threshold_every_change_still_reaches_the_index(
+def test_past_the_ivf_threshold_every_change_still_reaches_the_index(
     kb: KnowledgeBase, docs: Path, embedder: Embedder, consistent: Check, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from crossroads.store import vectors
 
-    monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 3)  # stands in for 200k chunks
+    monkeypatch.setattr(vectors, "IVF_THRESHOLD", 3)  # stands in for 200k chunks
     kb.add_paths([docs], embedder, chunk_tokens=12, chunk_overlap=0)
-    assert kb.chunk_count() > 3 and kb._mirror.index is not None and kb._mirror.index.hnsw
+    assert kb.chunk_count() > 3 and kb._mirror.index is not None and kb._mirror.index.kind == "ivf"
     consistent(kb)
-    kb.remove(docs / "bees.md")  # HNSW cannot delete: rebuilt from SQLite
+    kb.remove(docs / "bees.md")  # deleted in place
     (docs / "tax.md").write_text("Invoices are now kept for twelve years.", encoding="utf-8")
     kb.add_paths([docs], embedder, chunk_tokens=12, chunk_overlap=0)
     consistent(kb)

@@ -27,7 +27,7 @@ import numpy as np
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.errors import KnowledgeBaseError
 from crossroads.store import integrity, schema
-from crossroads.store.keyword import drop_ubiquitous, fts_phrase, fts_query, query_terms
+from crossroads.store.keyword import SAMPLE_FROM, drop_ubiquitous, fts_phrase, fts_query, query_terms, within_budget
 from crossroads.store.lock import WriteLock
 from crossroads.store.mirror import VectorMirror, remove_orphan_temporaries
 from crossroads.store.records import ChunkRecord, DocumentRecord, IndexEvent, IndexSummary
@@ -193,7 +193,9 @@ class KnowledgeBase:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         with self._sql():
             total = self._chunk_total()
-            if total >= PRUNE_FROM_CHUNKS:
+            if total >= SAMPLE_FROM:  # counting exactly would cost as much as scoring
+                terms = within_budget(self._conn, terms, total)
+            elif total >= PRUNE_FROM_CHUNKS:
                 terms = drop_ubiquitous(self._conn, terms, total)
             match = fts_query(terms)
             if match is None:
