@@ -63,7 +63,9 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         # Idle worker threads sleep instead of spinning: a question answered by llama.cpp while a folder is
-        # indexed must get the cores between batches.
+        # indexed must get the cores between batches. Measured on 2 busy cores with Qwen2.5-0.5B generating beside
+        # embedding: 3.70 tok/s without spinning vs 3.28 with it, embedding at the same 4.9 passages/s; one thread
+        # instead of two gave 4.7 tok/s but embedded at 3.2 passages/s.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         try:
