@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, help="only N SQuAD questions (default: all 810)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", default=str(REPO / ".eval-cache"))
+    parser.add_argument("--embed-backend", default="auto", choices=("auto", "onnx", "torch"),
+                        help="what computes the vectors (compare backends with a separate --work each)")
     args = parser.parse_args(argv)
 
     from pathlib import Path
@@ -53,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def count_tokens(text: str) -> int:
         return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    embedder = Embedder(resolve_embedding_model(None))
+    embedder = Embedder(resolve_embedding_model(None), backend=args.embed_backend)
+    print(f"# embedder backend: {embedder.backend}", flush=True)
     builders = {"squad": lambda: squad_set(args.sample, args.seed), "demo": demo_set,
                 "pytutorial": lambda: pytutorial_set(work)}
     budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
