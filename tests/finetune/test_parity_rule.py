@@ -54,6 +54,8 @@ def test_an_effect_smaller_than_quantisation_noise_is_judged_on_the_tokens_alone
     assert parity.effect_to_gap < 1
     assert parity.ok == (parity.top1 >= 0.8 and parity.in_top_k >= 0.95)
     assert "less than quantisation" in parity.reason or "does not reproduce" in parity.reason
+    verdict = "yes" if parity.ok else "no"
+    assert verdict_cell(parity.ok, parity.to_dict()) == f"{verdict} (answers)"  # no agreement figure: it is noise
 
 
 def test_no_check_questions_says_so() -> None:

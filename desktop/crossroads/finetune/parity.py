@@ -119,6 +119,9 @@ def verdict_cell(verified: bool | None, parity: dict[str, Any] | None) -> str:
     """Short form for a table: "yes (0.98)" with the adapter effect agreement when it was measured."""
     word = {True: "yes", False: "no", None: "not checked"}[verified]
     agreement = (parity or {}).get("effect_agreement")
+    effect = (parity or {}).get("effect_to_gap")
+    if effect is not None and effect < MIN_EFFECT_TO_GAP:  # below quantisation noise: the agreement means nothing
+        return f"{word} (answers)" if verified is not None else word
     return f"{word} ({agreement:.2f})" if verified is not None and agreement is not None else word
 
 

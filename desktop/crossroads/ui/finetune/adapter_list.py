@@ -57,6 +57,10 @@ class AdapterList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # Always room for the header and two rows: the result text above can run to several lines, and a list
+        # squeezed to its header hides the adapter just trained.
+        self.table.setMinimumHeight(header.sizeHint().height() + 2 * self.table.verticalHeader().defaultSectionSize()
+                                    + 2 * self.table.frameWidth() + 4)
         self.use_button = QPushButton("Use in Compare")
         self.use_button.setToolTip("Load the chosen adapter on the loaded model and answer with it in Compare.")
         self.rename_button = QPushButton("Rename…")

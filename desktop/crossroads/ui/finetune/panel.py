@@ -44,7 +44,7 @@ from crossroads.finetune.dataset import (
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
 from crossroads.finetune.job import TrainingJob
-from crossroads.finetune.parity import verdict_text
+from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.pipeline import Outcome
 from crossroads.finetune.runs import AdapterRun
 from crossroads.store import KnowledgeBase
@@ -523,9 +523,10 @@ class FineTunePanel(QWidget):
         self.result.setText(
             f"<b>{run.name}</b> — {m.steps} steps on {m.data.get('train', 0)} examples, best held-out loss "
             f"{loss_text(m.best_eval_loss)}, {duration(m.seconds)} ({m.seconds_per_step:.1f} s per step). "
-            f"{verdict_text(m.verified, m.parity)}")
-        self.result.setToolTip(f"Trained for {m.base_model} ({m.dtype}); {m.data.get('validation', 0)} examples "
-                               "held out. Select it below and press Use in Compare.")
+            f"Checked in llama.cpp: {verdict_cell(m.verified, m.parity)}.")
+        self.result.setToolTip(f"{verdict_text(m.verified, m.parity)}\nTrained for {m.base_model} ({m.dtype}); "
+                               f"{m.data.get('validation', 0)} examples held out. Select it below and press Use in "
+                               "Compare.")
         self.result_box.show()
 
     def _on_train_failed(self, message: str) -> None:
