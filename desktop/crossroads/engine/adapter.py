@@ -36,20 +36,9 @@ def check_adapter_file(path: Path, base_architecture: str, model_name: str) -> N
 def adapter_architecture(path: Path) -> str:
     """The architecture a GGUF LoRA adapter was made for; ModelError if ``path`` is not one. Needs no model, so
     the command line checks ``--adapter`` before spending seconds on loading the model."""
-    from crossroads.models.gguf_info import is_gguf, read_gguf_info
-
     path = Path(path)
     label = path.name or str(path)
-    if not path.exists():
-        raise ModelError(f"There is no adapter file at {path}.")
-    if path.is_dir():
-        raise ModelError(f"{path} is a folder, not an adapter file. {ADAPTER_HINT}")
-    if not is_gguf(path):
-        raise ModelError(f"{label} is not a GGUF file, so it cannot be a fine-tuned adapter. {ADAPTER_HINT}")
-    try:
-        info = read_gguf_info(path)
-    except ModelError as exc:
-        raise ModelError(f"The adapter {label} cannot be read: {exc.message}") from exc
+    info = _read_header(path, "adapter", ADAPTER_HINT)
     kind = info.metadata.get("general.type")
     if kind != "adapter":
         what = "a whole model" if kind in (None, "model") else f"a GGUF of type '{kind}'"
@@ -67,18 +56,9 @@ def check_finetuned_model_file(path: Path, base_path: Path, base_architecture: s
     """Raise ModelError unless ``path`` is a whole GGUF model that can stand in for a fine-tune of the loaded one:
     a model (not an adapter), of the same architecture, and not the loaded file itself. Returns its header facts.
     Whether it shares the vocabulary only loading it can tell (the engine checks that)."""
-    from crossroads.models.gguf_info import is_gguf, read_gguf_info
-
     path = Path(path)
     label = path.name or str(path)
-    if not path.is_file():
-        raise ModelError(f"There is no fine-tuned model file at {path}.")
-    if not is_gguf(path):
-        raise ModelError(f"{label} is not a GGUF file, so it cannot be a fine-tuned model. {FINETUNED_HINT}")
-    try:
-        info = read_gguf_info(path)
-    except ModelError as exc:
-        raise ModelError(f"The fine-tuned model {label} cannot be read: {exc.message}") from exc
+    info = _read_header(path, "fine-tuned model", FINETUNED_HINT)
     if info.metadata.get("general.type") == "adapter":
         raise ModelError(f"{label} is an adapter, not a whole model: open it as the fine-tuned adapter.")
     if path.resolve() == Path(base_path).resolve():
@@ -89,6 +69,24 @@ def check_finetuned_model_file(path: Path, base_path: Path, base_architecture: s
             "is not a fine-tune of it. Load the model it was fine-tuned from first."
         )
     return info
+
+
+def _read_header(path: Path, what: str, hint: str) -> GGUFInfo:
+    """The GGUF header of a file offered as the fine-tuned ``what``; ModelError saying why it cannot be one."""
+    from crossroads.models.gguf_info import is_gguf, read_gguf_info
+
+    label = path.name or str(path)
+    if not path.exists():
+        raise ModelError(f"There is no {what} file at {path}.")
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a {what} file. {hint}")
+    if not is_gguf(path):
+        role = what if what.startswith("fine-tuned") else f"fine-tuned {what}"
+        raise ModelError(f"{label} is not a GGUF file, so it cannot be a {role}. {hint}")
+    try:
+        return read_gguf_info(path)
+    except ModelError as exc:
+        raise ModelError(f"The {what} {label} cannot be read: {exc.message}") from exc
 
 
 def refused_message(path: Path, model_name: str, errors: Sequence[str]) -> str:
