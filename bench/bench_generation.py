@@ -70,23 +70,27 @@ def bench_generation_speed(model: Path, threads: int, runs: int, tokens: int) ->
            f"{model.name}, {threads} threads, {tokens} tokens, runs interleaved")
 
 
-def _side_by_side(engine: LlamaEngine, prompts, tokens: int) -> float:
-    engine._kv_tokens = [[] for _ in engine._kv_tokens]
+def _side_by_side(engine: LlamaEngine, prompts, tokens: int, with_adapter: list[bool] | None = None) -> float:
+    engine.clear_cache()  # cold caches: every run reads its prompts in full
     began = time.perf_counter()
-    for _ in engine.generate(prompts, SamplingParams(max_tokens=tokens, ignore_eos=True)):
+    for _ in engine.generate(prompts, SamplingParams(max_tokens=tokens, ignore_eos=True), with_adapter=with_adapter):
         pass
     return time.perf_counter() - began
 
 
-def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> None:
-    engine = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2)
+def _demo_prompts(engine: LlamaEngine) -> tuple[list[Message], list[Message]]:
+    """The plain and documents prompts of one demo question, with three handbook pages as passages."""
     from crossroads.ingest import load_document
 
     handbook = Path(__file__).resolve().parent.parent / "assets" / "demo" / "documents" / "Employee-Handbook.pdf"
     pages = load_document(handbook).sections[1:4]
     sources = [SourceText(i + 1, f"Employee-Handbook.pdf, page {s.page}", s.text[:1200]) for i, s in enumerate(pages)]
-    plain = plain_prompt(QUESTION).messages
-    rag = rag_prompt(QUESTION, sources, engine.count_tokens, 3000).messages
+    return plain_prompt(QUESTION).messages, rag_prompt(QUESTION, sources, engine.count_tokens, 3000).messages
+
+
+def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> None:
+    engine = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2)
+    plain, rag = _demo_prompts(engine)
     import statistics
 
     alone, plain_alone, both = [], [], []
@@ -100,6 +104,28 @@ def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> Non
     report("side_by_side_vs_sequential_s", both_s, alone_s + plain_s, "s", "together vs one after the other")
 
 
+def bench_four_columns(model: Path, threads: int, runs: int, tokens: int) -> None:
+    """All four columns (the fine-tuned two on the adapter's context) against the two base columns."""
+    import statistics
+
+    from crossroads.demo import demo_adapter_for
+
+    adapter = demo_adapter_for(model)
+    if adapter is None:
+        print(f"# four_columns_wall_s skipped: the demo adapter was not trained on {model.name}", flush=True)
+        return
+    engine = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2)
+    engine.load_adapter(adapter)
+    plain, rag = _demo_prompts(engine)
+    two, four = [], []
+    for _ in range(runs):
+        two.append(_side_by_side(engine, [plain, rag], tokens))
+        four.append(_side_by_side(engine, [plain, rag, plain, rag], tokens, [False, False, True, True]))
+    engine.close()
+    report("four_columns_wall_s", statistics.median(four), statistics.median(two), "s",
+           f"four columns (demo adapter {adapter.name}) vs the two base columns, {tokens} tokens each")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=None)
@@ -110,6 +136,7 @@ def main() -> None:
     model = resolve_chat_model(args.model)
     bench_generation_speed(model, args.threads, args.runs, args.tokens)
     bench_side_by_side(model, args.threads, args.runs, min(args.tokens, 64))
+    bench_four_columns(model, args.threads, args.runs, min(args.tokens, 64))
 
 
 if __name__ == "__main__":

@@ -177,7 +177,8 @@ class OursPipeline:
 
         comparison = run_comparison(item.question, self.engine, self.modes, kb=self.kb, embedder=self.embedder,
                                     top_k=self.top_k, params=params, **self.options)
-        passages = [s.text for s in next(a for a in comparison.answers if a.mode == "rag").sources]
+        with_documents = next((a for a in comparison.answers if a.mode in ("rag", "finetuned+rag")), None)
+        passages = [s.text for s in with_documents.sources] if with_documents is not None else []
         return {
             a.mode: Outcome(a.text, passages, a.timings.ttft_s, a.timings.wall_s, a.timings.prompt_tokens)
             for a in comparison.answers
@@ -366,6 +367,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pipelines", default="ours,naive")
     parser.add_argument("--modes", default="plain,rag", help="our pipeline's modes (the app answers both)")
     parser.add_argument("--model", help="catalog name or .gguf path (default: the catalog's default chat model)")
+    parser.add_argument("--adapter", type=Path,
+                        help="a GGUF LoRA adapter for the modes finetuned and finetuned+rag (e.g. the demo's, "
+                             "assets/demo/adapter/brellvik-demo.gguf)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--top-k", type=int, help="passages for our pipeline (default: the app's setting)")
     parser.add_argument("--focus-tokens", type=int,
@@ -387,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.top_k = args.top_k or Settings().top_k
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     args.pipelines = [p.strip() for p in args.pipelines.split(",") if p.strip()]
+    tuned = [m for m in args.modes if m.startswith("finetuned")]
+    if tuned and args.adapter is None:
+        parser.error(f"--modes {','.join(tuned)} needs --adapter ADAPTER.gguf")
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = set(names) - set(SETS)
     if unknown:
@@ -400,9 +407,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = resolve_chat_model(args.model)
     engine = LlamaEngine(model, context_size=Settings().context_size, threads=args.threads, max_sequences=2,
                          display_name=display_name_for(model))
+    if args.adapter is not None:
+        from crossroads.finetune.runs import check_adapter_base
+
+        check_adapter_base(args.adapter, model)  # an adapter trained on other weights would be a false result
+        engine.load_adapter(args.adapter)
     embedder = Embedder(resolve_embedding_model(None))
-    print(f"# model {engine.name}, {args.threads} threads, ours top-{args.top_k}", file=sys.stderr)
-    results: dict[str, Any] = {"model": engine.name, "threads": args.threads, "sets": {}}
+    adapter_note = f", adapter {args.adapter.name}" if args.adapter else ""
+    print(f"# model {engine.name}{adapter_note}, {args.threads} threads, ours top-{args.top_k}", file=sys.stderr)
+    results: dict[str, Any] = {"model": engine.name, "adapter": args.adapter.name if args.adapter else None,
+                               "threads": args.threads, "sets": {}}
     if args.resume and args.out and args.out.is_file():
         previous = json.loads(args.out.read_text(encoding="utf-8"))
         if previous.get("model") != engine.name:

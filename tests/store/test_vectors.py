@@ -57,6 +57,16 @@ def test_past_the_threshold_the_index_becomes_an_inverted_file_that_finds_what_e
     assert np.mean(found) >= 0.95  # recall@10 against exact search
 
 
+def test_the_inverted_file_keeps_its_vectors_in_one_byte_per_number() -> None:
+    import faiss
+
+    vectors = clustered_vectors(3000, dim=64)
+    ivf = VectorIndex.build(64, np.arange(3000), vectors, threshold=2000)
+    exact = VectorIndex.build(64, np.arange(3000), vectors)
+    assert isinstance(ivf._index, faiss.IndexIVFScalarQuantizer)
+    assert len(faiss.serialize_index(ivf._index)) < len(faiss.serialize_index(exact._index)) / 3
+
+
 def test_an_inverted_file_deletes_in_place_and_asks_to_be_rebuilt_only_when_its_size_changes_a_lot() -> None:
     vectors = clustered_vectors(4000)
     ivf = VectorIndex.build(32, np.arange(3000), vectors[:3000], threshold=2000)
@@ -96,6 +106,20 @@ def test_an_inverted_file_saves_and_loads_with_its_probes(tmp_path: Path) -> Non
     assert loaded is not None and loaded.kind == "ivf"
     assert loaded._index.nprobe == vectors_module.IVF_PROBES
     assert loaded.search(vectors[42], 1)[0][0] == 42
+
+
+def test_an_inverted_file_of_full_floats_written_before_still_loads_and_searches(tmp_path: Path) -> None:
+    import faiss
+
+    path = tmp_path / "vectors.faiss"
+    vectors = clustered_vectors(3000)
+    older = faiss.IndexIVFFlat(faiss.IndexFlatIP(32), 32, 40, faiss.METRIC_INNER_PRODUCT)
+    older.train(vectors)
+    older.add_with_ids(vectors, np.arange(3000, dtype=np.int64))
+    VectorIndex(older, 32, "ivf", threshold=2000).save(path, generation=3)
+    loaded = VectorIndex.load(path, 32, generation=3, count=3000)
+    assert loaded is not None and loaded.kind == "ivf" and loaded._index.nprobe == vectors_module.IVF_PROBES
+    assert loaded.search(vectors[7], 1)[0][0] == 7
 
 
 def test_files_of_the_first_format_still_load_hnsw_included(tmp_path: Path) -> None:

@@ -67,7 +67,8 @@ class VectorIndex:
         vectors = _as_matrix(vectors, dim)
         if len(ids) > threshold:
             lists = ivf_lists(len(ids))
-            inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+            inner = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, lists, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(0).choice(len(ids), min(len(ids), lists * IVF_TRAIN_PER_LIST),
                                                      replace=False)
             inner.train(vectors[np.sort(sample)])
@@ -172,7 +173,7 @@ class VectorIndex:
             return None
         if index.d != dim or index.ntotal != count:
             return None
-        if isinstance(index, faiss.IndexIVFFlat):
+        if isinstance(index, faiss.IndexIVFScalarQuantizer | faiss.IndexIVFFlat):  # IVF-flat: written before SQ8
             index.nprobe = IVF_PROBES
             return cls(index, dim, "ivf")
         if not isinstance(index, faiss.IndexIDMap2):
