@@ -1,0 +1,146 @@
+"""What only the shared PostgreSQL store has: a server that may be away, URLs, migrations in a schema of their own,
+and several processes indexing and reading one knowledge base at once."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from crossroads.errors import InputError, KnowledgeBaseError
+from crossroads.rag.embedding import Embedder
+from crossroads.store.postgres import PostgresKnowledgeBase, parse_server_url
+from crossroads.store.postgres import migrations as pg_migrations
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
+
+
+def test_an_unreachable_server_is_named_with_host_and_port_and_the_password_is_never_shown() -> None:
+    port = closed_port()
+    with pytest.raises(KnowledgeBaseError) as caught:
+        PostgresKnowledgeBase.open(f"postgresql://crossroads:s3cret-pw@127.0.0.1:{port}/team?kb=acme")
+    message = caught.value.message
+    assert message.startswith(f"The knowledge-base server at 127.0.0.1:{port} is not reachable: ")
+    assert "s3cret-pw" not in message and "\n" not in message
+
+
+def test_a_url_names_its_knowledge_base_and_hides_the_password_when_shown() -> None:
+    address = parse_server_url("postgresql://ann:pw%40x@db.example:6543/team?kb=Client%20A&sslmode=require")
+    assert (address.kb, address.host, address.port, address.where) == ("Client A", "db.example", 6543,
+                                                                        "db.example:6543")
+    assert address.display == "postgresql://ann@db.example:6543/team?kb=Client+A&sslmode=require"
+    assert "pw" not in address.display and "kb=" not in address.conninfo and "connect_timeout=5" in address.conninfo
+    assert address.scrub("failed for pw@x") == "failed for ***"
+
+
+def test_a_url_without_kb_is_refused_with_the_form_to_use() -> None:
+    with pytest.raises(InputError, match=r"\?kb=NAME"):
+        parse_server_url("postgresql://ann@db.example/team")
+
+
+def test_opening_a_knowledge_base_that_is_not_on_the_server_says_so_and_creates_nothing(
+    postgres_kb_url: str,
+) -> None:
+    with pytest.raises(KnowledgeBaseError, match=r"There is no knowledge base “test-\w+” on the server at 127\.0"):
+        PostgresKnowledgeBase.open(postgres_kb_url)
+    other = postgres_kb_url.replace("?kb=", "?kb=other-")
+    with PostgresKnowledgeBase.open(other, create=True) as kb:
+        missing = pg_migrations.schema_name(parse_server_url(postgres_kb_url).kb)
+        assert kb._count("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (missing,)) == 0
+
+
+def test_each_knowledge_base_has_its_own_schema_with_its_migrations_recorded(postgres_kb_url: str) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        rows = kb._conn.execute("SELECT version, description FROM migrations ORDER BY version").fetchall()
+        assert [r[0] for r in rows] == [v for v, _, _ in pg_migrations.MIGRATIONS]
+        schema = kb._conn.execute("SELECT current_schema()").fetchone()[0]
+        assert schema == kb.schema == pg_migrations.schema_name(kb.name)
+    with PostgresKnowledgeBase.open(postgres_kb_url) as kb:  # opening again applies nothing twice
+        assert kb._count("SELECT count(*) FROM migrations") == len(pg_migrations.MIGRATIONS)
+
+
+def test_a_knowledge_base_from_a_newer_crossroads_is_refused_untouched(postgres_kb_url: str) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        kb._conn.execute("INSERT INTO migrations (version, description) VALUES (99, 'from the future')")
+    with pytest.raises(KnowledgeBaseError, match="made by a newer Crossroads"):
+        PostgresKnowledgeBase.open(postgres_kb_url)
+
+
+def test_a_second_writer_is_told_to_try_again_while_the_first_holds_the_lock(
+    postgres_kb_url: str, docs: Path, embedder: Embedder
+) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as first, \
+            PostgresKnowledgeBase.open(postgres_kb_url) as second:
+        with first._write_lock():
+            with pytest.raises(KnowledgeBaseError, match="is being updated by another Crossroads window or command"):
+                second.add_paths([docs], embedder)
+            assert second.documents() == []  # readers never wait
+        assert second.add_paths([docs], embedder).indexed == 3
+
+
+def test_check_names_a_count_out_of_step_and_repair_mends_it(
+    postgres_kb_url: str, docs: Path, embedder: Embedder
+) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        kb.add_paths([docs], embedder)
+        kb._conn.execute("UPDATE documents SET chunks = chunks + 5 WHERE path LIKE '%bees.md'")
+        kb._conn.execute(f"DROP INDEX {pg_migrations.VECTOR_INDEX}")
+        assert kb.check() == ["1 documents show a wrong number of passages", "the vector index is missing"]
+        assert kb.repair() == ["1 documents show a wrong number of passages", "the vector index is missing"]
+        assert kb.check() == []
+
+
+INDEX_SCRIPT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from crossroads.rag.embedding import Embedder
+    from crossroads.store.postgres import PostgresKnowledgeBase
+
+    url, model, folder = sys.argv[1:4]
+    embedder = Embedder(Path(model))
+    with PostgresKnowledgeBase.open(url, create=True, lock_wait=300) as kb:
+        summary = kb.add_paths([Path(folder)], embedder)
+    print(summary.indexed, summary.failed)
+""")
+
+
+def test_two_processes_indexing_at_once_both_finish_while_a_reader_sees_every_document_whole(
+    postgres_kb_url: str, tmp_path: Path, embedding_model_path: Path, embedder: Embedder
+) -> None:
+    folders = []
+    for side in ("left", "right"):
+        folder = tmp_path / side
+        folder.mkdir()
+        for n in range(6):
+            text = " ".join(f"{side} report {n} paragraph {p} about shipments and invoices." for p in range(60))
+            (folder / f"{side}-{n}.txt").write_text(text, encoding="utf-8")
+        folders.append(folder)
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as reader:
+        writers = [
+            subprocess.Popen([sys.executable, "-c", INDEX_SCRIPT, postgres_kb_url, str(embedding_model_path),
+                              str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for folder in folders
+        ]
+        # The second writer waits for the first's write lock (lock_wait), instead of being refused at once.
+        while any(w.poll() is None for w in writers):  # read while they write: each document whole, or not yet there
+            for document in reader.documents():
+                assert len(reader.document_chunks(document.id)) == document.chunks
+            time.sleep(0.2)
+        outputs = [w.communicate(timeout=60) for w in writers]
+        assert [w.returncode for w in writers] == [0, 0], outputs
+        assert [out.split() for out, _ in outputs] == [["6", "0"], ["6", "0"]]
+        names = sorted(Path(d.path).name for d in reader.documents())
+        assert names == sorted(f"{side}-{n}.txt" for side in ("left", "right") for n in range(6))
+        assert reader.chunk_count() == sum(d.chunks for d in reader.documents()) > 12
+        assert reader.check() == []
+        (hit, _), *_ = reader.keyword_search("right report shipments", 1)
+        assert "right report" in reader.chunk(hit).text
