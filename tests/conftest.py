@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,58 +147,19 @@ def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A real PostgreSQL 16 with pgvector (the binaries the pgserver wheel carries) in a temporary data folder,
-    listening on 127.0.0.1 only; its base URL. No system service is needed.
+    """A real PostgreSQL 16 with pgvector (the pgserver wheel's binaries) in a temporary data folder, on 127.0.0.1
+    only, for the session; its base URL. As root it runs as "nobody" (see ``store.postgres.throwaway``)."""
+    from crossroads.store.postgres.throwaway import throwaway_server
 
-    PostgreSQL refuses to run as root. pgserver's own answer (when euid is 0) is to ``useradd`` a "pgserver" account
-    and widen the permissions of every folder from the data folder and its binaries up to ``/``; this fixture
-    changes nothing on the system instead: as root it runs initdb and the server as the unprivileged "nobody" account,
-    in a data folder under the system temp folder given to that account. fsync is off: the data is thrown away.
-    """
-    import shutil
-    import subprocess
-    import tempfile
-
-    pgserver = pytest.importorskip("pgserver", reason="the PostgreSQL tests need the postgres extra (pgserver)")
-    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
-    user = None
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        import pwd
-
-        try:
-            pwd.getpwnam("nobody")
-        except KeyError:
-            pytest.skip("PostgreSQL cannot run as root and this system has no unprivileged 'nobody' account")
-        user = "nobody"
-    data = Path(tempfile.mkdtemp(prefix="crossroads-pg-"))
-    if user is not None:
-        shutil.chown(data, user)
-    port = free_port()
-
-    def pg(*args: str) -> None:
-        # Output to a file, never a pipe: the server pg_ctl starts inherits its stdout and would hold a pipe open.
-        with tempfile.TemporaryFile("w+") as out:
-            try:
-                subprocess.run([str(bin_dir / args[0]), *args[1:]], stdout=out, stderr=subprocess.STDOUT,
-                               check=True, timeout=120, user=user, cwd=data)
-            except (OSError, subprocess.SubprocessError) as exc:
-                out.seek(0)
-                raise RuntimeError(f"{args[0]} failed: {exc}\n{out.read()[-2000:]}") from exc
-
-    options = f"-h 127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    server = throwaway_server()
     try:
-        pg("initdb", "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C",
-           "--no-sync")
-        pg("pg_ctl", "-D", str(data / "db"), "-l", str(data / "server.log"), "-w", "-t", "60", "-o", options, "start")
+        url = server.__enter__()
     except RuntimeError as exc:
-        shutil.rmtree(data, ignore_errors=True)
         pytest.skip(f"PostgreSQL (from the pgserver wheel) could not start: {exc}")
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield url
     finally:
-        with contextlib.suppress(RuntimeError):
-            pg("pg_ctl", "-D", str(data / "db"), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(data, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture
