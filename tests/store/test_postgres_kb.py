@@ -144,3 +144,28 @@ def test_two_processes_indexing_at_once_both_finish_while_a_reader_sees_every_do
         assert reader.check() == []
         (hit, _), *_ = reader.keyword_search("right report shipments", 1)
         assert "right report" in reader.chunk(hit).text
+
+
+def test_on_a_large_knowledge_base_a_word_in_most_passages_is_left_out_of_the_keyword_search(
+    postgres_kb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from crossroads.rag.chunking import Chunk
+    from crossroads.store.postgres import keywords
+    from crossroads.store.writes import FileFacts
+
+    monkeypatch.setattr(keywords, "PRUNE_FROM_CHUNKS", 50)  # "large", at test scale
+    monkeypatch.setattr(keywords, "ROW_BUDGET", 10)
+    texts = [f"The warehouse ledger, page {n}." for n in range(60)] + ["The warehouse ledger names the zeppelin."]
+    chunks = [Chunk(i, text, 0, len(text), None, None, 8) for i, text in enumerate(texts)]
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        kb._bind_model("test-model", None, 3)
+        kb._store_document("/ledger.txt", FileFacts("Ledger", "0" * 64, 1, 0.0, 200, 40), chunks,
+                           np.ones((len(chunks), 3), dtype=np.float32), None)
+        assert len(kb.keyword_search("warehouse zeppelin", 100)) == 61  # no statistics yet: every word counts
+        kb._conn.execute("ANALYZE chunks")
+        kb._common = keywords.CommonWords(kb.schema)  # read the new statistics now, not in a minute
+        hits = kb.keyword_search("warehouse zeppelin", 100)
+        assert [kb.chunk(i).text for i, _ in hits] == ["The warehouse ledger names the zeppelin."]
+        assert len(kb.keyword_search("warehouse ledger", 100)) == 61  # common words only: the rarest is kept
