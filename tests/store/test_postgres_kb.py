@@ -169,3 +169,18 @@ def test_on_a_large_knowledge_base_a_word_in_most_passages_is_left_out_of_the_ke
         hits = kb.keyword_search("warehouse zeppelin", 100)
         assert [kb.chunk(i).text for i, _ in hits] == ["The warehouse ledger names the zeppelin."]
         assert len(kb.keyword_search("warehouse ledger", 100)) == 61  # common words only: the rarest is kept
+
+
+def test_a_connection_lost_mid_session_is_a_plain_message_not_a_traceback(postgres_kb_url: str) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb, \
+            PostgresKnowledgeBase.open(postgres_kb_url) as other:
+        pid = kb._conn.info.backend_pid
+        other._conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(KnowledgeBaseError, match=r"The knowledge-base server at 127\.0\.0\.1:\d+ is not reachable"):
+            kb.documents()
+
+
+def test_a_question_of_words_the_server_ignores_finds_nothing_quietly(postgres_kb_url: str) -> None:
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        assert kb.keyword_search("don", 5) == []  # a stop-word to PostgreSQL only: an empty query, no warning
+        assert kb.mentions(["don", "the"]) == set()

@@ -109,6 +109,12 @@ def migrate(conn, schema: str, kb: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def bind_dimension(conn, schema: str, dim: int) -> None:  # type: ignore[no-untyped-def]
-    """Give the vector column its dimension and build its HNSW (cosine) index; inside the caller's transaction."""
-    conn.execute(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
+    """Give the vector column its dimension and build its HNSW (cosine) index if either is missing; inside the
+    caller's transaction. (pgvector keeps the dimension as the column's type modifier.)"""
+    typmod = conn.execute(
+        "SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'embedding'",
+        (f'"{schema}".chunks',),
+    ).fetchone()[0]
+    if typmod != int(dim):
+        conn.execute(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
     conn.execute(f"CREATE INDEX IF NOT EXISTS {VECTOR_INDEX} ON chunks USING hnsw (embedding vector_cosine_ops)")
