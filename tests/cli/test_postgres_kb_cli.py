@@ -46,6 +46,21 @@ def test_index_then_ask_with_rag_on_a_server_knowledge_base(
     assert "lot K7" in rag["sources"][0]["text"]
 
 
+def test_eval_with_rag_on_a_server_knowledge_base(
+    postgres_kb_url: str, tmp_path: Path, tiny_model_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "policy.md").write_text(POLICY, encoding="utf-8")
+    assert main(["index", str(tmp_path / "policy.md"), "--kb", postgres_kb_url]) == 0
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"question": "Where do staff park?", "answers": ["lot K7"]}) + "\n", encoding="utf-8")
+    capfd.readouterr()
+    assert main(["eval", str(qa), "--kb", postgres_kb_url, "--modes", "rag", "--json", "--model",
+                 str(tiny_model_path), "--context", "2048", "--threads", "2", "--max-tokens", "8"]) == 0
+    data = json.loads(capfd.readouterr().out)
+    assert data["modes"] == ["rag"] and data["summary"]["rag"]["questions"] == 1
+    assert data["questions"][0]["answers"][0]["sources"][0] == {"rank": 1, "document": "Parking", "page": None}
+
+
 def test_an_unreachable_server_is_one_plain_line_with_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
