@@ -83,3 +83,18 @@ def test_a_server_knowledge_base_that_does_not_exist_is_named(
 ) -> None:
     assert main(["ask", "Where?", "--kb", postgres_kb_url, "--modes", "rag"]) == 2
     assert "There is no knowledge base “test-" in single_error_line(capsys.readouterr().err)
+
+
+def test_kb_show_and_check_work_on_a_server_knowledge_base_and_rename_says_it_cannot(
+    postgres_kb_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "policy.md").write_text(POLICY, encoding="utf-8")
+    assert main(["index", str(tmp_path / "policy.md"), "--kb", postgres_kb_url]) == 0
+    capsys.readouterr()
+    assert main(["kb", "show", postgres_kb_url, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [Path(d["path"]).name for d in shown["documents"]] == ["policy.md"] and shown["chunks"] >= 1
+    assert main(["kb", "check", postgres_kb_url]) == 0
+    assert "is sound" in capsys.readouterr().err
+    assert main(["kb", "rename", postgres_kb_url, "other"]) == 2
+    assert "needs one on this computer" in single_error_line(capsys.readouterr().err)

@@ -30,6 +30,7 @@ def is_path_like(value: str) -> bool:
 
 def check_name(name: str) -> str:
     """A usable KB name: letters, digits, spaces and a little punctuation, at most 64 characters."""
+    _refuse_server_url(name)
     clean = name.strip()
     if not _NAME.match(clean) or clean.endswith((" ", ".")):
         raise InputError(
@@ -44,14 +45,19 @@ def resolve_kb_path(name_or_path: str) -> Path:
     value = name_or_path.strip()
     if not value:
         raise InputError("Give a knowledge base name or folder.")
-    if is_server_url(value):
-        raise InputError(
-            "A knowledge base on a PostgreSQL server works with index, ask and eval; this needs one on this computer "
-            "(a name or a folder)."
-        )
+    _refuse_server_url(value)
     if is_path_like(value):
         return Path(value).expanduser().absolute()
     return kbs_dir() / check_name(value)
+
+
+def _refuse_server_url(value: str) -> None:
+    """Local-only operations say so for a server URL, without echoing it (it may hold a password)."""
+    if is_server_url(value):
+        raise InputError(
+            "A knowledge base on a PostgreSQL server works with index, ask, eval and kb show, check and remove-doc; "
+            "this needs one on this computer (a name or a folder)."
+        )
 
 
 def open_knowledge_base(spec: str, create: bool = False) -> KnowledgeBase | PostgresKnowledgeBase:
