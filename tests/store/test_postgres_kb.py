@@ -184,3 +184,25 @@ def test_a_question_of_words_the_server_ignores_finds_nothing_quietly(postgres_k
     with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
         assert kb.keyword_search("don", 5) == []  # a stop-word to PostgreSQL only: an empty query, no warning
         assert kb.mentions(["don", "the"]) == set()
+
+
+def test_a_writer_killed_inside_a_transaction_leaves_whole_documents_and_no_lock(
+    postgres_kb_url: str, tmp_path: Path, embedding_model_path: Path, embedder: Embedder
+) -> None:
+    import os
+    import signal
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"note-{n}.txt").write_text(f"Note {n} about the quarterly audit. " * 40, encoding="utf-8")
+    env = {**os.environ, "CROSSROADS_FAULT_AT": "commit:3"}  # SIGKILL before the third document's COMMIT
+    killed = subprocess.run([sys.executable, "-c", INDEX_SCRIPT, postgres_kb_url, str(embedding_model_path),
+                             str(folder)], env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with PostgresKnowledgeBase.open(postgres_kb_url) as kb:
+        assert len(kb.documents()) == 2 and kb.check() == []
+        assert kb.chunk_count() == sum(d.chunks for d in kb.documents())
+        summary = kb.add_paths([folder], embedder)  # the write lock died with the process
+        assert (summary.indexed, summary.skipped) == (2, 2)
+        assert len(kb.documents()) == 4 and kb.check() == []
