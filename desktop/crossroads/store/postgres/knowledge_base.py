@@ -30,6 +30,14 @@ from crossroads.store.knowledge_base import path_key
 from crossroads.store.lock import WAIT_SECONDS, busy_named
 from crossroads.store.postgres import migrations
 from crossroads.store.postgres.address import ServerAddress, parse_server_url
+from crossroads.store.postgres.connection import (
+    connect,
+    ensure_vector_extension,
+    extension_schema,
+    first_line,
+    psycopg_module,
+    unreachable,
+)
 from crossroads.store.postgres.keywords import CommonWords
 from crossroads.store.records import ChunkRecord, DocumentRecord, IndexEvent, IndexSummary
 
@@ -51,16 +59,6 @@ RANK_NORMALIZATION = 1  # ts_rank_cd divided by 1 + log(length): long passages d
 # (bench/bench_pgvector.py); 100 costs a little more time for a recall close to FAISS's exact search.
 EF_SEARCH = 100
 MAX_EF_SEARCH = 1000  # pgvector's ceiling for hnsw.ef_search
-
-
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError:
-        raise KnowledgeBaseError(
-            "Knowledge bases on a PostgreSQL server need the psycopg package: pip install 'crossroads[postgres]'."
-        ) from None
-    return psycopg
 
 
 class PostgresKnowledgeBase:
@@ -99,7 +97,7 @@ class PostgresKnowledgeBase:
                             "`crossroads index FILES --kb URL` creates it."
                         )
                     ensure_vector_extension(conn, address)
-                conn.execute(f'SET search_path TO "{kb.schema}", {_extension_schema(conn)}')
+                conn.execute(f'SET search_path TO "{kb.schema}", {extension_schema(conn)}')
                 migrations.migrate(conn, kb.schema, kb.name)
             if embedding_model:
                 kb._bind_model(embedding_model, None, None)
@@ -427,7 +425,7 @@ class PostgresKnowledgeBase:
     @contextlib.contextmanager
     def _sql(self) -> Iterator[None]:
         """Hold the lock, and turn a lost or refused connection into a message a user can act on."""
-        psycopg = _psycopg()
+        psycopg = psycopg_module()
         with self._lock:
             if self._closed:
                 raise KnowledgeBaseError(f"The knowledge base “{self.name}” is closed.")
@@ -438,56 +436,10 @@ class PostgresKnowledgeBase:
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise KnowledgeBaseError(
                     f"The server at {self.address.where} refused a change to the knowledge base “{self.name}”: "
-                    f"{self.address.scrub(_first_line(exc))}."
+                    f"{self.address.scrub(first_line(exc))}."
                 ) from None
-
-
-def connect(address: ServerAddress) -> Any:
-    """An autocommit connection (reads see every commit at once; writes open their own transactions)."""
-    psycopg = _psycopg()
-    try:
-        return psycopg.connect(address.conninfo, autocommit=True, application_name="crossroads")
-    except psycopg.Error as exc:
-        raise unreachable(address, exc) from None
-
-
-def unreachable(address: ServerAddress, exc: BaseException) -> KnowledgeBaseError:
-    return KnowledgeBaseError(
-        f"The knowledge-base server at {address.where} is not reachable: {address.scrub(_first_line(exc))}."
-    )
-
-
-def ensure_vector_extension(conn: Any, address: ServerAddress) -> None:
-    """pgvector must be installed in the database; creating it needs rights a team's server may not grant."""
-    psycopg = _psycopg()
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
-        return
-    try:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (migrations.lock_key("", "extension"),))
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported,
-            psycopg.errors.UndefinedFile) as exc:
-        raise KnowledgeBaseError(
-            f"The PostgreSQL server at {address.where} has no pgvector extension in this database, and it could "
-            f"not be added ({_first_line(exc)}). Ask its administrator to run: CREATE EXTENSION vector;"
-        ) from None
-
-
-def _extension_schema(conn: Any) -> str:
-    """Where pgvector's type and operators live, for the search path; ``public`` until it is installed."""
-    row = conn.execute(
-        "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-        "WHERE e.extname = 'vector'"
-    ).fetchone()
-    return row[0] if row else "public"
 
 
 def vector_literal(vector: np.ndarray) -> str:
     """pgvector's text form, '[0.1,0.2,...]'; float32 printed exactly (9 significant digits)."""
     return "[" + ",".join(f"{x:.9g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0].rstrip(".")
