@@ -206,3 +206,21 @@ def test_a_writer_killed_inside_a_transaction_leaves_whole_documents_and_no_lock
         summary = kb.add_paths([folder], embedder)  # the write lock died with the process
         assert (summary.indexed, summary.skipped) == (2, 2)
         assert len(kb.documents()) == 4 and kb.check() == []
+
+
+def test_a_role_that_may_only_read_opens_and_searches_and_a_change_is_refused_plainly(
+    postgres_kb_url: str, docs: Path, embedder: Embedder
+) -> None:
+    from crossroads.rag.retrieval import retrieve
+
+    role = f"reader_{parse_server_url(postgres_kb_url).kb.replace('-', '_')}"
+    with PostgresKnowledgeBase.open(postgres_kb_url, create=True) as kb:
+        kb.add_paths([docs], embedder)
+        kb._conn.execute(f'CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA "{kb.schema}" TO {role}; '
+                         f'GRANT SELECT ON ALL TABLES IN SCHEMA "{kb.schema}" TO {role}')
+    with PostgresKnowledgeBase.open(postgres_kb_url.replace("postgres@", f"{role}@", 1)) as kb:
+        hits = retrieve(kb, embedder, "Which volcano is in Sicily?", top_k=1)
+        assert Path(hits[0].chunk.document_path).name == "volcano.txt"
+        with pytest.raises(KnowledgeBaseError, match=r"refused a change to the knowledge base “test-\w+”: permission"):
+            kb.remove(docs / "bees.md")
+        assert len(kb.documents()) == 3

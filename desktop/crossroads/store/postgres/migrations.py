@@ -86,7 +86,12 @@ def lock_key(schema: str, purpose: str) -> int:
 
 
 def migrate(conn, schema: str, kb: str) -> None:  # type: ignore[no-untyped-def]
-    """Create or upgrade the knowledge base's tables; refuse a schema made by a newer Crossroads."""
+    """Create or upgrade the knowledge base's tables; refuse a schema made by a newer Crossroads. An up-to-date
+    knowledge base is only read, so a role allowed to read and write rows, not to create tables, can open it."""
+    if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".migrations',)).fetchone()[0]:
+        applied = _applied(conn, kb)
+        if applied >= {version for version, _, _ in MIGRATIONS}:
+            return
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "migrate"),))
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
@@ -94,18 +99,23 @@ def migrate(conn, schema: str, kb: str) -> None:  # type: ignore[no-untyped-def]
             "CREATE TABLE IF NOT EXISTS migrations (version integer PRIMARY KEY, description text NOT NULL, "
             "applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        applied = {row[0] for row in conn.execute("SELECT version FROM migrations")}
-        if applied and max(applied) > LATEST:
-            raise KnowledgeBaseError(
-                f"The knowledge base “{kb}” was made by a newer Crossroads (schema version {max(applied)}, this "
-                f"one knows {LATEST}); update Crossroads to open it."
-            )
+        applied = _applied(conn, kb)  # again, under the lock: another process may have just migrated
         for version, description, statements in MIGRATIONS:
             if version in applied:
                 continue
             conn.execute(statements)
             conn.execute("INSERT INTO migrations (version, description) VALUES (%s, %s)", (version, description))
         conn.execute("INSERT INTO meta (key, value) VALUES ('name', %s) ON CONFLICT (key) DO NOTHING", (kb,))
+
+
+def _applied(conn, kb: str) -> set[int]:  # type: ignore[no-untyped-def]
+    applied = {int(row[0]) for row in conn.execute("SELECT version FROM migrations")}
+    if applied and max(applied) > LATEST:
+        raise KnowledgeBaseError(
+            f"The knowledge base “{kb}” was made by a newer Crossroads (schema version {max(applied)}, this "
+            f"one knows {LATEST}); update Crossroads to open it."
+        )
+    return applied
 
 
 def bind_dimension(conn, schema: str, dim: int) -> None:  # type: ignore[no-untyped-def]
