@@ -40,6 +40,9 @@ def test_a_url_names_its_knowledge_base_and_hides_the_password_when_shown() -> N
     assert address.display == "postgresql://ann@db.example:6543/team?kb=Client+A&sslmode=require"
     assert "pw" not in address.display and "kb=" not in address.conninfo and "connect_timeout=5" in address.conninfo
     assert address.scrub("failed for pw@x") == "failed for ***"
+    local = parse_server_url("postgresql://[::1]:5433/team?kb=acme&password=hunter2")
+    assert (local.where, local.display) == ("[::1]:5433", "postgresql://[::1]:5433/team?kb=acme")
+    assert local.scrub("hunter2 rejected") == "*** rejected"
 
 
 def test_a_url_without_kb_is_refused_with_the_form_to_use() -> None:

@@ -30,7 +30,7 @@ class ServerAddress:
     @property
     def where(self) -> str:
         """HOST:PORT for messages."""
-        return f"{self.host}:{self.port}"
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def scrub(self, text: str) -> str:
         """``text`` with the password (if any) blanked: driver messages may quote the connection string."""
@@ -65,10 +65,11 @@ def parse_server_url(value: str) -> ServerAddress:
     except ValueError as exc:
         raise InputError(f"The port in the knowledge-base URL is not a number ({exc}).") from None
     host = parts.hostname or socket or "localhost"
+    shown_host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
     password = unquote(parts.password) if parts.password else None
     conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
     user = f"{parts.username}@" if parts.username else ""
-    netloc = f"{user}{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    netloc = f"{user}{shown_host}" + (f":{parts.port}" if parts.port else "")
     shown = [(k, v) for k, v in query if k not in ("password", "connect_timeout")]
     display = urlunsplit((parts.scheme, netloc, parts.path, urlencode(shown), ""))
     return ServerAddress(conninfo, kb, host, port, display, password or _query_password(query))
