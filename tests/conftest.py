@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,34 @@ def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory
             proc.kill()
             proc.wait(timeout=20)
 
+
+
+# -- a real PostgreSQL with pgvector ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL 16 with pgvector (the pgserver wheel's binaries) in a temporary data folder, on 127.0.0.1
+    only, for the session; its base URL. As root it runs as "nobody" (see ``store.postgres.throwaway``)."""
+    from crossroads.store.postgres.throwaway import throwaway_server
+
+    server = throwaway_server()
+    try:
+        url = server.__enter__()
+    except RuntimeError as exc:
+        pytest.skip(f"PostgreSQL (from the pgserver wheel) could not start: {exc}")
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres_kb_url(postgres_server: str) -> str:
+    """The URL of a new, empty knowledge base on the test server (its own name, so its own schema)."""
+    import uuid
+
+    return f"{postgres_server}?kb=test-{uuid.uuid4().hex[:12]}"
 
 # -- GGUF copies with other metadata ----------------------------------------------------------------------------
 

@@ -169,21 +169,19 @@ def base_columns(modes: list[str]) -> int:
 
 
 def open_kb(name_or_path: str) -> tuple[KnowledgeBase, Embedder]:
+    """The knowledge base a name, folder or ``postgresql://...?kb=NAME`` URL gives, and the embedder it needs."""
     from crossroads.errors import KnowledgeBaseError
     from crossroads.rag.retrieval import embedder_for
-    from crossroads.store import KnowledgeBase
-    from crossroads.store.knowledge_base import DB_NAME
-    from crossroads.store.registry import resolve_kb_path
+    from crossroads.store.registry import is_server_url, knowledge_base_exists, open_knowledge_base
 
-    path = resolve_kb_path(name_or_path)
-    if not (path / DB_NAME).is_file():
+    if not is_server_url(name_or_path) and not knowledge_base_exists(name_or_path):
         raise KnowledgeBaseError(
             f"There is no knowledge base called '{name_or_path}'. "
             f"Create it with: crossroads index FILES --kb {name_or_path}"
         )
-    kb = KnowledgeBase.open(path)
+    kb = open_knowledge_base(name_or_path)  # a server says itself when the knowledge base is not there
     try:
-        return kb, embedder_for(kb)
+        return kb, embedder_for(kb)  # type: ignore[arg-type]
     except BaseException:
         kb.close()
         raise

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Answer one question in several modes at once. With --json, stdout is one JSON object.",
     )
     parser.add_argument("question")
-    parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
+    parser.add_argument("--kb", help="knowledge base name or folder, or postgresql://USER@HOST:PORT/DB?kb=NAME "
+                        "(needed for the 'rag' mode)")
     parser.add_argument("--modes", help="comma-separated: plain,rag,finetuned,finetuned+rag (default: every mode "
                         "--kb and --adapter allow; plain alone without them)")
     add_adapter_flags(parser)

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Reports exact match, token F1, answer contained, groundedness and latency per mode.",
     )
     parser.add_argument("questions", type=Path, metavar="QA_FILE")
-    parser.add_argument("--kb", help="knowledge base name or folder (needed for the 'rag' mode)")
+    parser.add_argument("--kb", help="knowledge base name or folder, or postgresql://USER@HOST:PORT/DB?kb=NAME "
+                        "(needed for the 'rag' mode)")
     parser.add_argument("--modes", help="comma-separated: plain,rag,finetuned,finetuned+rag (default: every mode "
                         "--kb and --adapter allow; plain alone without them)")
     parser.add_argument("--limit", type=int, help="only the first N questions")

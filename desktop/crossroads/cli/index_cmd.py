@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to add")
     parser.add_argument(
         "--kb", required=True, metavar="KB",
-        help="knowledge base name (kept in Crossroads' data folder) or a folder path; created if new",
+        help="knowledge base name (kept in Crossroads' data folder), a folder path, or a knowledge base on a "
+        "PostgreSQL server with pgvector: postgresql://USER@HOST:PORT/DATABASE?kb=NAME; created if new",
     )
     parser.add_argument(
         "--embedding-model", metavar="NAME_OR_DIR", default=None,
@@ -53,19 +54,17 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.rag.chunking import check_chunk_settings
     from crossroads.rag.embedding import Embedder
     from crossroads.rag.retrieval import embedder_for
-    from crossroads.store import KnowledgeBase, resolve_kb_path
     from crossroads.store.indexer import check_chunks_fit, reread_line
-    from crossroads.store.knowledge_base import DB_NAME
+    from crossroads.store.registry import knowledge_base_exists, open_knowledge_base
 
     check_chunk_settings(args.chunk_tokens, args.chunk_overlap)
-    kb_path = resolve_kb_path(args.kb)
     embedder: Embedder | None = None
-    if not (kb_path / DB_NAME).exists():  # a wrong model name must not leave an empty knowledge base behind
+    if not knowledge_base_exists(args.kb):  # a wrong model name must not leave an empty knowledge base behind
         embedder = Embedder(resolve_embedding_model(args.embedding_model))
         check_chunks_fit(embedder, args.chunk_tokens)  # loads the model: a broken one fails here
     files: list[dict[str, Any]] = []
-    with KnowledgeBase.open(kb_path, create=True) as kb, _ctrl_c_cancels() as cancel:
-        embedder = embedder or embedder_for(kb, args.embedding_model)
+    with open_knowledge_base(args.kb, create=True) as kb, _ctrl_c_cancels() as cancel:
+        embedder = embedder or embedder_for(kb, args.embedding_model)  # type: ignore[arg-type]
         say(f"Indexing into “{kb.name}” ({kb.path}) with {embedder.name}")
         summary = kb.add_paths(
             args.paths,

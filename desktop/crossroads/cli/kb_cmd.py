@@ -22,17 +22,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(handler=_list)
 
     p = sub.add_parser("show", help="the documents of a knowledge base and their state")
-    p.add_argument("kb", metavar="KB", help="name or folder")
+    p.add_argument("kb", metavar="KB", help="name or folder, or postgresql://USER@HOST:PORT/DB?kb=NAME")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(handler=_show)
 
     p = sub.add_parser("remove-doc", help="forget documents (the files themselves are not touched)")
-    p.add_argument("kb", metavar="KB", help="name or folder")
+    p.add_argument("kb", metavar="KB", help="name or folder, or postgresql://USER@HOST:PORT/DB?kb=NAME")
     p.add_argument("paths", nargs="+", metavar="PATH", help="document paths as `kb show` lists them")
     p.set_defaults(handler=_remove_doc)
 
     p = sub.add_parser("check", help="check that a knowledge base agrees with itself, and mend it if asked")
-    p.add_argument("kb", metavar="KB", help="name or folder")
+    p.add_argument("kb", metavar="KB", help="name or folder, or postgresql://USER@HOST:PORT/DB?kb=NAME")
     p.add_argument("--repair", action="store_true", help="rebuild what disagrees from the stored passages")
     p.set_defaults(handler=_check)
 
@@ -71,9 +71,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from crossroads.store import KnowledgeBase, resolve_kb_path
+    from crossroads.store.registry import open_knowledge_base
 
-    with KnowledgeBase.open(resolve_kb_path(args.kb)) as kb:
+    with open_knowledge_base(args.kb) as kb:
         documents = kb.documents()
         if args.json:
             _print_json({"kb": kb.name, "path": str(kb.path), "embedding_model": kb.embedding_model,
@@ -88,10 +88,10 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _remove_doc(args: argparse.Namespace) -> int:
-    from crossroads.store import KnowledgeBase, resolve_kb_path
+    from crossroads.store.registry import open_knowledge_base
 
     missing = 0
-    with KnowledgeBase.open(resolve_kb_path(args.kb)) as kb:
+    with open_knowledge_base(args.kb) as kb:
         for path in args.paths:
             if kb.remove(path) or kb.remove(Path(path).expanduser().absolute()):
                 say(f"removed  {path}")
@@ -102,9 +102,10 @@ def _remove_doc(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from crossroads.store import KnowledgeBase, resolve_kb_path
+    from crossroads.store.postgres.address import is_server_url
+    from crossroads.store.registry import open_knowledge_base
 
-    with KnowledgeBase.open(resolve_kb_path(args.kb)) as kb:
+    with open_knowledge_base(args.kb) as kb:
         problems = kb.repair() if args.repair else kb.check()
         for problem in problems:
             say(f"{'repaired' if args.repair else 'problem '} {problem}")
@@ -113,7 +114,8 @@ def _check(args: argparse.Namespace) -> int:
         elif args.repair:
             say(f"“{kb.name}” is sound again.")
         else:
-            say(f"Run `crossroads kb check {args.kb} --repair` to mend it from the stored passages.")
+            shown = f"'{kb.path}'" if is_server_url(args.kb) else args.kb  # a server URL without its password
+            say(f"Run `crossroads kb check {shown} --repair` to mend it from the stored passages.")
     return 1 if problems and not args.repair else 0
 
 

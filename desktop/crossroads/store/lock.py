@@ -46,7 +46,12 @@ class WriteLock:
 
 
 def busy(folder: Path) -> KnowledgeBaseError:
+    return busy_named(folder.name)
+
+
+def busy_named(name: str) -> KnowledgeBaseError:
+    """The same words for a knowledge base known by name only (one on a PostgreSQL server)."""
     return KnowledgeBaseError(
-        f"The knowledge base “{folder.name}” is being updated by another Crossroads window or command; "
+        f"The knowledge base “{name}” is being updated by another Crossroads window or command; "
         "try again when it finishes."
     )

@@ -1,7 +1,9 @@
-"""Named knowledge bases (one folder each under the data folder), and knowledge bases given as a folder path.
+"""Named knowledge bases (one folder each under the data folder), knowledge bases given as a folder path, and
+knowledge bases on a PostgreSQL server given as ``postgresql://USER@HOST:PORT/DATABASE?kb=NAME``.
 
-A value that looks like a path (has a slash, starts with ``.`` or ``~``, or is absolute) is a folder; anything
-else is a name. So ``acme`` is always the named KB, even if the current folder happens to hold an ``acme``.
+A server URL is checked first; then a value that looks like a path (has a slash, starts with ``.`` or ``~``, or is
+absolute) is a folder; anything else is a name. So ``acme`` is always the named KB, even if the current folder
+happens to hold an ``acme``.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crossroads.config import kbs_dir
 from crossroads.errors import InputError, KnowledgeBaseError
-from crossroads.store.knowledge_base import DB_NAME
+from crossroads.store.knowledge_base import DB_NAME, KnowledgeBase
+from crossroads.store.postgres.address import is_server_url
+
+if TYPE_CHECKING:
+    from crossroads.store.postgres import PostgresKnowledgeBase
 
 _NAME = re.compile(r"^[\w][\w .,()+-]{0,63}$", re.UNICODE)
 
@@ -23,6 +30,7 @@ def is_path_like(value: str) -> bool:
 
 def check_name(name: str) -> str:
     """A usable KB name: letters, digits, spaces and a little punctuation, at most 64 characters."""
+    _refuse_server_url(name)
     clean = name.strip()
     if not _NAME.match(clean) or clean.endswith((" ", ".")):
         raise InputError(
@@ -37,9 +45,42 @@ def resolve_kb_path(name_or_path: str) -> Path:
     value = name_or_path.strip()
     if not value:
         raise InputError("Give a knowledge base name or folder.")
+    _refuse_server_url(value)
     if is_path_like(value):
         return Path(value).expanduser().absolute()
     return kbs_dir() / check_name(value)
+
+
+def _refuse_server_url(value: str) -> None:
+    """Local-only operations say so for a server URL, without echoing it (it may hold a password)."""
+    if is_server_url(value):
+        raise InputError(
+            "A knowledge base on a PostgreSQL server works with index, ask, eval and kb show, check and remove-doc; "
+            "this needs one on this computer (a name or a folder)."
+        )
+
+
+def open_knowledge_base(spec: str, create: bool = False) -> KnowledgeBase | PostgresKnowledgeBase:
+    """The knowledge base ``spec`` names: on a PostgreSQL server for a ``postgresql://`` URL, else on this computer.
+    Raises ``KnowledgeBaseError`` when it does not exist (unless ``create``) or its server is unreachable."""
+    if is_server_url(spec):
+        from crossroads.store.postgres import PostgresKnowledgeBase
+
+        return PostgresKnowledgeBase.open(spec, create=create)
+    return KnowledgeBase.open(resolve_kb_path(spec), create=create)
+
+
+def knowledge_base_exists(spec: str) -> bool:
+    """Whether ``spec`` names an existing knowledge base (asking its server, for a URL)."""
+    if not is_server_url(spec):
+        return (resolve_kb_path(spec) / DB_NAME).is_file()
+    try:
+        open_knowledge_base(spec).close()
+    except KnowledgeBaseError as exc:
+        if exc.message.startswith("There is no knowledge base"):
+            return False
+        raise
+    return True
 
 
 def list_kbs() -> list[str]:
