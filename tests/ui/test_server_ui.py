@@ -43,13 +43,14 @@ def test_the_dialogs_test_button_lists_the_served_models(qtbot, model_server: st
 
 
 def test_the_status_bar_names_the_server_while_it_answers_and_says_offline_after(
-    qtbot, make_window, model_server: str, tiny_model_path: Path
+    qtbot, make_window, model_server: str, tiny_model_path: Path, tiny_lora_path: Path
 ) -> None:
     window = make_window()
     assert window.offline_label.text().startswith("● Offline")
     with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS) as loaded:
         window.use_server(model_server)
     assert isinstance(loaded.args[0], ServerSummary)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
     port = port_of(model_server)
     assert window.offline_label.text() == (
         f"● Questions go to this computer's server at 127.0.0.1:{port} (model {TEST_CHAT_MODEL})")
@@ -59,6 +60,10 @@ def test_the_status_bar_names_the_server_while_it_answers_and_says_offline_after
     assert not window.model_bar.open_adapter_action.isEnabled()  # the adapter is local: refused, and the tip says why
     assert "cannot be applied there" in window.model_bar.adapter_button.toolTip()
     assert window.prefs.last_server() == (model_server, TEST_CHAT_MODEL)  # the key is never stored
+    assert "cannot be applied there" in window.compare.mode_boxes["finetuned"].toolTip()
+    window.load_adapter(str(tiny_lora_path))  # e.g. the Fine-tune tab's "Use": refused with the reason
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
+    assert "cannot be applied there" in window.notice.text() and window.workspace.adapter is None
 
     with qtbot.waitSignal(window.compare.comparison_finished, timeout=WAIT_MS) as finished:
         window.compare.ask("What is two plus two?")
@@ -68,8 +73,10 @@ def test_the_status_bar_names_the_server_while_it_answers_and_says_offline_after
 
     with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS):
         window.load_model(str(tiny_model_path))
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
     assert window.offline_label.text() == "● Offline — nothing leaves this computer"
     assert window.workspace.server is None and window.model_bar.open_adapter_action.isEnabled()
+    assert "cannot be applied there" not in window.compare.mode_boxes["finetuned"].toolTip()
 
 
 def test_a_server_that_is_not_there_leaves_the_local_model(qtbot, make_window) -> None:

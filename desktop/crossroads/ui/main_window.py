@@ -390,13 +390,20 @@ class MainWindow(QMainWindow):
         worker.start()
 
     def _on_server_loaded(self, summary: ServerSummary) -> None:
+        from crossroads.workspace import no_adapter_with_server
+
         self.model_bar.show_server(summary)
         self._show_adapter(None)  # the adapter was the local model's
+        self._set_no_adapter_reason(no_adapter_with_server(summary))
         self.prefs.remember_server(summary.base_url, summary.name)
         self.show_status(f"{summary.name} on {summary.address} is ready: questions now go there.")
         self.notice.hide()
         self._show_offline()
         self.model_loaded.emit(summary)
+
+    def _set_no_adapter_reason(self, reason: str | None) -> None:
+        self.compare.set_no_adapter_reason(reason)
+        self.evaluate.modes.set_no_adapter_reason(reason)
 
     def _stop_answering(self) -> None:
         if self.compare.running:
@@ -417,6 +424,7 @@ class MainWindow(QMainWindow):
         self.notice.hide()
         self.refresh_model_choices()
         self.finetune.set_model(summary)
+        self._set_no_adapter_reason(None)
         self._show_offline()  # back on this computer, if a server answered before
         self.model_loaded.emit(summary)
 
