@@ -64,6 +64,8 @@ def test_the_status_bar_names_the_server_while_it_answers_and_says_offline_after
     window.load_adapter(str(tiny_lora_path))  # e.g. the Fine-tune tab's "Use": refused with the reason
     qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
     assert "cannot be applied there" in window.notice.text() and window.workspace.adapter is None
+    window.finetune.start()  # fine-tuning trains the local model file: none is loaded
+    assert f"the questions now go to the server at 127.0.0.1:{port}" in window.finetune.message.text.text()
 
     with qtbot.waitSignal(window.compare.comparison_finished, timeout=WAIT_MS) as finished:
         window.compare.ask("What is two plus two?")
