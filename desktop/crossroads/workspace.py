@@ -6,24 +6,32 @@ question is answered from it is the normal case (the knowledge base has its own 
 generations). Swapping the model loads the new one first, so a file that fails to load leaves the old one in place.
 A fine-tuned adapter belongs to the model it was loaded on: swapping the model drops it (it was trained for the old
 one), and a new adapter that fails to load leaves the previous adapter in place.
+
+Instead of a model on this computer, the questions may go to a model server the user names (``use_server``: an
+OpenAI-compatible server such as llama.cpp's, vLLM, Ollama): then ``model`` is None, ``server`` says where the
+questions go, and the fine-tuned modes are refused (the adapter is a local file; a server applies its own).
+Loading a local model again goes back to answering on this computer.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crossroads import netwatch
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.config import Settings
-from crossroads.errors import InputError, ModelError
+from crossroads.errors import InputError, ModelError, ServerError
 
 if TYPE_CHECKING:
     from crossroads.compare import CompareEvent, Comparison
     from crossroads.engine.events import SamplingParams
     from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.engine.protocol import Engine
     from crossroads.evaluation.evaluate import Evaluation, QAItem, QuestionResult
     from crossroads.history import History
     from crossroads.rag.embedding import Embedder
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
     from crossroads.store.records import IndexEvent, IndexSummary
 
 SEQUENCES = 2  # one sequence per column on each context: plain and rag on the base, their fine-tuned twins beside
+SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"  # the same variable as the command line's --server reads
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,68 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
+class ServerSummary:
+    """Where the questions go while a model server answers them: what the model bar and the status bar say."""
+
+    name: str  # the served model's name
+    base_url: str
+    host: str
+    port: int
+    context_size: int
+
+    @property
+    def address(self) -> str:
+        """``host:port``, as the status bar names it."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def on_this_computer(self) -> bool:
+        """A loopback address: the server runs on this computer (the questions still leave Crossroads)."""
+        return _is_loopback(self.host)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server_address(base_url: str) -> tuple[str, int]:
+    """The host and port a base URL points at (the port its scheme implies when none is written)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"'{base_url}' is not a server URL. Give the OpenAI-compatible base URL, such as "
+                         "http://127.0.0.1:8080/v1.")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"'{base_url}' has a port that is not a number between 0 and 65535.") from exc
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def server_api_key(given: str | None = None) -> str | None:
+    """The key typed for this session, else the one in the environment; never stored anywhere."""
+    return given or os.environ.get(SERVER_API_KEY_ENV) or None
+
+
+def list_served_models(base_url: str, api_key: str | None = None) -> list[str]:
+    """The models a server offers (Test connection): a clear ``ServerError`` when it cannot be reached."""
+    from crossroads.engine.server_engine import served_models
+
+    host, port = server_address(base_url)
+    with netwatch.trying_server(host, port):
+        return served_models(base_url, server_api_key(api_key))
+
+
+@dataclass(frozen=True)
 class AdapterSummary:
     """What the model bar shows about the loaded fine-tuned adapter."""
 
@@ -63,8 +134,9 @@ class Workspace:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings or Settings()
         self._lock = threading.RLock()
-        self._engine: LlamaEngine | None = None
+        self._engine: Engine | None = None
         self._model: ModelSummary | None = None
+        self._server: ServerSummary | None = None
         self._adapter: AdapterSummary | None = None
         self._kbs: dict[Path, KnowledgeBase] = {}
         self._histories: dict[Path, History] = {}
@@ -80,7 +152,7 @@ class Workspace:
         """Apply new settings; True if the loaded model must be reloaded for them to take effect."""
         with self._lock:
             before, self._settings = self._settings, settings
-            return self._engine is not None and (
+            return self._model is not None and (
                 before.threads != settings.threads or before.context_size != settings.context_size
             )
 
@@ -120,8 +192,49 @@ class Workspace:
         )
         with self._lock:
             old, self._engine, self._model, self._adapter = self._engine, engine, summary, None
+            self._server = None
+            netwatch.allow_server(None)  # back on this computer: every connection counts again
         if old is not None:
             old.close()  # waits for a generation still running on it to stop
+        return summary
+
+    @property
+    def server(self) -> ServerSummary | None:
+        """The model server answering instead of a local model, or None (the questions stay on this computer)."""
+        return self._server
+
+    def use_server(
+        self, base_url: str, model: str | None = None, api_key: str | None = None, cancel: CancelToken = NEVER
+    ) -> ServerSummary:
+        """Answer with a model on an OpenAI-compatible server instead of the local one (which is closed once the
+        server has answered: an unreachable server, a wrong URL or an unknown model leaves the previous one loaded).
+        ``model`` may be left out when the server serves one; ``api_key`` defaults to the environment's."""
+        from crossroads.engine.server_engine import ServerEngine
+
+        host, port = server_address(base_url)
+        model = (model or "").strip() or None
+        key = server_api_key(api_key)
+        with netwatch.trying_server(host, port):
+            if model is None:
+                served = list_served_models(base_url, key)
+                if len(served) != 1:
+                    listed = f"It serves: {', '.join(served)}." if served else "It lists no model."
+                    raise ServerError(f"The server at {base_url.strip().rstrip('/')} serves {len(served)} models: "
+                                      f"name the one to use. {listed}")
+                model = served[0]
+            cancel.raise_if_cancelled()
+            engine = ServerEngine(base_url, model, context_size=self._settings.context_size, api_key=key)
+            if cancel.cancelled:
+                engine.close()
+                cancel.raise_if_cancelled()
+            summary = ServerSummary(name=engine.name, base_url=engine.base_url, host=host, port=port,
+                                    context_size=engine.context_size)
+            with self._lock:
+                old, self._engine, self._model, self._adapter = self._engine, engine, None, None
+                self._server = summary
+                netwatch.allow_server(host, port)  # set before the probe ends: no gap where it would count
+        if old is not None:
+            old.close()  # a local model (and its adapter) is released; a generation on it stops first
         return summary
 
     @property
@@ -134,7 +247,10 @@ class Workspace:
         from crossroads.finetune.runs import check_adapter_base
         from crossroads.models.gguf_info import is_gguf, read_gguf_info
 
-        engine = self._require_engine()
+        server = self._server
+        if server is not None:
+            raise ModelError(no_adapter_with_server(server))
+        engine = self._require_local_engine()
         path = Path(path).expanduser()
         whole = path.is_file() and is_gguf(path) and read_gguf_info(path).metadata.get("general.type") != "adapter"
         try:
@@ -158,8 +274,10 @@ class Workspace:
 
     def unload_adapter(self) -> None:
         """Back to the base model only; the fine-tuned modes are refused until an adapter is loaded again."""
+        from crossroads.engine.llama_engine import LlamaEngine
+
         engine = self._engine
-        if engine is not None:
+        if isinstance(engine, LlamaEngine):
             engine.unload_adapter()
         with self._lock:
             self._adapter = None
@@ -168,15 +286,34 @@ class Workspace:
         """The loaded model's engine, for core jobs that generate with it (the Fine-tune tab's training data).
 
         Its lock runs one generation at a time, so such a job and Compare take turns instead of loading the
-        model twice.
+        model twice. Those jobs fine-tune the local model, so a model server is refused here.
         """
-        return self._require_engine()
+        return self._require_local_engine()
 
-    def _require_engine(self) -> LlamaEngine:
+    def _require_engine(self) -> Engine:
         engine = self._engine
         if engine is None:
             raise ModelError("No model is loaded yet. Choose one in the model bar.")
         return engine
+
+    def _require_local_engine(self) -> LlamaEngine:
+        from crossroads.engine.llama_engine import LlamaEngine
+
+        engine = self._require_engine()
+        server = self._server
+        if server is not None or not isinstance(engine, LlamaEngine):
+            where = server.address if server is not None else "a model server"
+            raise ModelError(f"This needs the model on this computer, and the questions go to {where}. "
+                             "Choose a local model in the model bar first.")
+        return engine
+
+    def _check_adapter_modes(self, modes: Sequence[str]) -> None:
+        """The fine-tuned modes with a server: refused with the reason, before the generic 'no adapter' one."""
+        from crossroads.compare import MODES, parse_modes
+
+        server = self._server
+        if server is not None and any(MODES[m].uses_adapter for m in parse_modes(modes)):
+            raise InputError(no_adapter_with_server(server))
 
     # -- knowledge bases --------------------------------------------------------------------------------------
 
@@ -259,6 +396,7 @@ class Workspace:
         from crossroads.compare import check_request, run_comparison
 
         engine = self._require_engine()
+        self._check_adapter_modes(modes)
         searchable = kb is not None and kb.chunk_count() > 0
         question, mode_list = check_request(question, modes, searchable, engine.adapter_path is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
@@ -285,6 +423,7 @@ class Workspace:
         if not items:
             raise InputError("There are no questions to evaluate. Load a question file or type some questions.")
         engine = self._require_engine()
+        self._check_adapter_modes(modes)
         searchable = kb is not None and kb.chunk_count() > 0
         mode_list = check_modes(modes, searchable, engine.adapter_path is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
@@ -298,6 +437,9 @@ class Workspace:
     def close(self) -> None:
         with self._lock:
             engine, self._engine, self._model, self._adapter = self._engine, None, None, None
+            if self._server is not None:
+                self._server = None
+                netwatch.allow_server(None)
             kbs = list(self._kbs.values())
             histories = list(self._histories.values())
             self._kbs.clear()
@@ -308,6 +450,13 @@ class Workspace:
             kb.close()
         if engine is not None:
             engine.close()
+
+
+def no_adapter_with_server(server: ServerSummary) -> str:
+    """Why the fine-tuned modes are off while a server answers."""
+    return (f"The fine-tuned modes need the adapter applied to the model, and the model runs on the server at "
+            f"{server.address}: a local adapter cannot be applied there. Choose a local model in the model bar to "
+            "use a fine-tuned adapter (or load the adapter on the server itself, e.g. llama.cpp's server --lora).")
 
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:

@@ -67,7 +67,7 @@ class Endpoint:
             conn.close()
             raise ServerError(
                 f"Could not reach the model server at {self.base_url} ({_reason(exc)}). Check that it is running "
-                "and the URL is right, or leave out --server to answer with a model on this computer."
+                "and the URL is right, or answer with a model on this computer instead."
             ) from exc
         if conn.sock is not None:
             conn.sock.settimeout(READ_TIMEOUT_S)

@@ -45,6 +45,27 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 2) // 3
 
 
+def served_models(base_url: str, api_key: str | None = None) -> list[str]:
+    """The model names a server lists, without choosing one: what a "Test connection" button shows."""
+    return _served_models(Endpoint(base_url, api_key=api_key))
+
+
+def _served_models(endpoint: Endpoint) -> list[str]:
+    try:
+        listing = endpoint.request_json("GET", "/models")
+    except HttpStatusError as exc:
+        if exc.status == 404:
+            raise ServerError(
+                f"{endpoint.base_url} has no model list (/models): is it an OpenAI-compatible base URL? "
+                "It usually ends in /v1, such as http://127.0.0.1:8080/v1."
+            ) from exc
+        raise
+    data = listing.get("data") if isinstance(listing, dict) else None
+    if not isinstance(data, list):
+        raise ServerError(f"The server at {endpoint.base_url} lists its models in a form Crossroads cannot read.")
+    return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
+
+
 @dataclass
 class _Column:
     index: int
@@ -117,19 +138,7 @@ class ServerEngine:
 
     def served_models(self) -> list[str]:
         """The model names the server lists at ``/models``."""
-        try:
-            listing = self._endpoint.request_json("GET", "/models")
-        except HttpStatusError as exc:
-            if exc.status == 404:
-                raise ServerError(
-                    f"{self.base_url} has no model list (/models): is it an OpenAI-compatible base URL? "
-                    "It usually ends in /v1, such as http://127.0.0.1:8080/v1."
-                ) from exc
-            raise
-        data = listing.get("data") if isinstance(listing, dict) else None
-        if not isinstance(data, list):
-            raise ServerError(f"The server at {self.base_url} lists its models in a form Crossroads cannot read.")
-        return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
+        return _served_models(self._endpoint)
 
     def _server_context(self) -> int | None:
         """llama.cpp's server says its context per request in ``/props``; other servers do not say (None)."""

@@ -101,7 +101,8 @@ def _arrange_screenshot(window: object, options: LaunchOptions, app: object) -> 
 
     def is_ready() -> bool:
         w = window  # type: ignore[assignment]
-        if w.workspace.model is None or w.loading_model:  # type: ignore[attr-defined]
+        answering = w.workspace.model or w.workspace.server  # type: ignore[attr-defined]
+        if answering is None or w.loading_model:  # type: ignore[attr-defined]
             return False
         if options.demo:
             last = w.compare.last_comparison()  # type: ignore[attr-defined]

@@ -41,13 +41,25 @@ from crossroads.ui.model_bar import ModelBar
 from crossroads.ui.notice_bar import NoticeBar
 from crossroads.ui.preferences import Preferences
 from crossroads.ui.worker import Emit, Worker, stop_all
-from crossroads.workspace import AdapterSummary, ModelSummary, Workspace
+from crossroads.workspace import AdapterSummary, ModelSummary, ServerSummary, Workspace
 
 log = logging.getLogger(__name__)
 
 OFFLINE_TIP = ("Crossroads runs the model, the search and your documents on this computer. It counts the network "
                "connections attempted through Python's sockets (its own code and every Python library it loads; "
                "local connections excepted); the count stays at 0.")
+
+
+def server_status(server: ServerSummary) -> tuple[str, str]:
+    """The status bar's words while a model server answers: where the questions go, and what goes with them."""
+    where = (f"this computer's server at {server.address}" if server.on_this_computer else server.address)
+    text = f"● Questions go to {where} (model {server.name})"
+    tip = (f"Each question is sent to the model server at {server.base_url}, with the passages Crossroads found in "
+           "your documents for it (the RAG columns); the answer comes back from there. Your documents, the search "
+           "and the knowledge base stay on this computer. Connections to that server are expected; any other "
+           "connection attempted through Python's sockets is still counted here. Choose a local model in the model "
+           "bar to answer offline again.")
+    return text, tip
 
 
 def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
@@ -57,7 +69,7 @@ def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
 
 
 class MainWindow(QMainWindow):
-    model_loaded = Signal(object)  # ModelSummary
+    model_loaded = Signal(object)  # ModelSummary, or ServerSummary when a model server answers
     ready = Signal()  # model loaded and (if asked for) knowledge base open and demo indexed
 
     def __init__(self, preferences: Preferences | None = None, workspace: Workspace | None = None) -> None:
@@ -77,6 +89,7 @@ class MainWindow(QMainWindow):
         self._comparisons: list[dict[str, Any]] = []
         self._evaluation: dict[str, Any] | None = None
         self._measured: Any = None
+        self.server_dialog: Any = None  # the "Use a model server…" dialog while it is open
         self.setWindowTitle("Crossroads — fine-tune or RAG, on your own documents")
         self.setAcceptDrops(True)
 
@@ -84,6 +97,7 @@ class MainWindow(QMainWindow):
         self.model_bar.model_chosen.connect(self.load_model)
         self.model_bar.adapter_chosen.connect(self.load_adapter)
         self.model_bar.adapter_removed.connect(self.remove_adapter)
+        self.model_bar.server_requested.connect(self.open_server_dialog)
         self.notice = NoticeBar()
         self.library = LibraryPanel(self.workspace)
         self.compare = ComparePanel(self.workspace)
@@ -173,6 +187,7 @@ class MainWindow(QMainWindow):
         open_model.setShortcut(QKeySequence("Ctrl+O"))
         open_model.triggered.connect(self.model_bar.open_button.click)
         file_menu.addAction(open_model)
+        file_menu.addAction(self.model_bar.use_server_action)
         self.model_bar.open_adapter_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         file_menu.addAction(self.model_bar.open_adapter_action)
         file_menu.addAction(self.model_bar.remove_adapter_action)
@@ -291,15 +306,25 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
 
     def _show_offline(self) -> None:
+        """Where the questions go, truthfully: offline, or the model server in use; and any other connection."""
         count = netwatch.attempts()
         colors = theme.colors()
-        if count == 0:
-            self.offline_label.setText("● Offline — nothing leaves this computer")
-            self.offline_label.setStyleSheet(f"color: {theme.css(colors.good)}; padding: 0 8px;")
+        server = self.workspace.server
+        if server is not None:
+            text, tip = server_status(server)
+            color = colors.notice
         else:
-            self.offline_label.setText(f"● {count} network connection(s) attempted through Python")
-            self.offline_label.setStyleSheet(f"color: {theme.css(colors.bad)}; padding: 0 8px;")
-            self.offline_label.setToolTip(f"Last: {netwatch.last_attempt()}")
+            text, tip = "● Offline — nothing leaves this computer", OFFLINE_TIP
+            color = colors.good
+        if count:
+            other = " other" if server is not None else ""
+            attempted = f"{count}{other} network connection(s) attempted through Python"
+            text = f"{text} · {attempted}" if server is not None else f"● {attempted}"
+            tip = f"{tip}\n\nLast: {netwatch.last_attempt()}"
+            color = colors.bad
+        self.offline_label.setText(text)
+        self.offline_label.setToolTip(tip)
+        self.offline_label.setStyleSheet(f"color: {theme.css(color)}; padding: 0 8px;")
 
     @property
     def loading_model(self) -> bool:
@@ -329,6 +354,57 @@ class MainWindow(QMainWindow):
         self._model_worker = worker
         worker.start()
 
+    def open_server_dialog(self) -> None:
+        """"Use a model server…": ask where (the last server's URL and model filled in), then connect on a worker."""
+        from crossroads.ui.server_dialog import ServerDialog
+
+        url, model = self.prefs.last_server()
+        dialog = ServerDialog(url, model, self)
+        self.server_dialog = dialog  # reachable while it is open (tests drive it)
+        try:
+            if dialog.exec():
+                self.use_server(*dialog.choice())
+        finally:
+            self.server_dialog = None
+            dialog.deleteLater()
+
+    def use_server(self, base_url: str, model: str | None = None, api_key: str | None = None) -> None:
+        """Answer with a model on a server, connected on a worker; the current model stays if the server fails."""
+        if self.loading_model:
+            self.show_status("Wait until the model has loaded, then choose the server again.")
+            return
+        self._stop_answering()
+        self.finetune.cancel_prepare()
+        ws = self.workspace
+
+        def job(cancel: CancelToken, emit: Emit) -> ServerSummary:
+            return ws.use_server(base_url, model, api_key, cancel)
+
+        self.model_bar.set_loading(base_url)
+        self.show_status(f"Connecting to {base_url}…")
+        worker = Worker(job, "use-server")
+        worker.finished.connect(self._on_server_loaded)
+        worker.failed.connect(self._on_model_failed)
+        worker.ended.connect(self._on_model_ended)
+        self._model_worker = worker
+        worker.start()
+
+    def _on_server_loaded(self, summary: ServerSummary) -> None:
+        from crossroads.workspace import no_adapter_with_server
+
+        self.model_bar.show_server(summary)
+        self._show_adapter(None)  # the adapter was the local model's
+        self._set_no_adapter_reason(no_adapter_with_server(summary))
+        self.prefs.remember_server(summary.base_url, summary.name)
+        self.show_status(f"{summary.name} on {summary.address} is ready: questions now go there.")
+        self.notice.hide()
+        self._show_offline()
+        self.model_loaded.emit(summary)
+
+    def _set_no_adapter_reason(self, reason: str | None) -> None:
+        self.compare.set_no_adapter_reason(reason)
+        self.evaluate.modes.set_no_adapter_reason(reason)
+
     def _stop_answering(self) -> None:
         if self.compare.running:
             self.compare.stop()
@@ -348,11 +424,17 @@ class MainWindow(QMainWindow):
         self.notice.hide()
         self.refresh_model_choices()
         self.finetune.set_model(summary)
+        self._set_no_adapter_reason(None)
+        self._show_offline()  # back on this computer, if a server answered before
         self.model_loaded.emit(summary)
 
     def _on_model_failed(self, message: str) -> None:
-        kept = self.workspace.model
-        suffix = f" {kept.name} is still loaded." if kept is not None else ""
+        kept = self.workspace.model or self.workspace.server
+        suffix = ""
+        if isinstance(kept, ServerSummary):
+            suffix = f" {kept.name} on {kept.address} still answers."
+        elif kept is not None:
+            suffix = f" {kept.name} is still loaded."
         self.show_problem(message + suffix)
 
     def _on_model_ended(self) -> None:
@@ -505,7 +587,8 @@ class MainWindow(QMainWindow):
         """Ask the first demo question once the model is loaded and the documents are indexed."""
         if self._closing:
             return
-        if self.workspace.model is None or self.library.indexing or self.loading_model:
+        ready = self.workspace.model is not None or self.workspace.server is not None
+        if not ready or self.library.indexing or self.loading_model:
             QTimer.singleShot(200, self._ask_when_ready)
             return
         self.compare.next_demo_question()

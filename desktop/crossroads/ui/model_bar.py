@@ -1,7 +1,8 @@
 """The model bar: what is loaded, and every way to load another (catalog, files found here, recent, Open GGUF…).
 
 It also shows the fine-tuned adapter applied on top of the model, if any, and offers to open or remove one; the
-window does the loading on a worker, through the workspace.
+window does the loading on a worker, through the workspace. "Use a model server…" (last in the list, and in the
+File menu) asks the window for the server dialog; a served model shows its server instead of file facts.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from crossroads.models.memory import gigabytes
-from crossroads.workspace import AdapterSummary, ModelSummary
+from crossroads.workspace import AdapterSummary, ModelSummary, ServerSummary, no_adapter_with_server
 
 _PLACEHOLDER = "Switch model…"
+_USE_SERVER = "::use-a-model-server"  # the list item that opens the server dialog (no model or path reads so)
+USE_SERVER_TEXT = "Use a model server…"
 NO_ADAPTER_TIP = ("No fine-tuned adapter: the Fine-tuned columns are off. Open a GGUF LoRA adapter trained for this "
                   "model, or a whole GGUF fine-tuned from it elsewhere, to compare the fine-tuned model with the "
                   "others.")
@@ -47,10 +51,18 @@ def describe(model: ModelSummary) -> tuple[str, str]:
     return model.name, " · ".join(parts)
 
 
+def describe_server(server: ServerSummary) -> tuple[str, str]:
+    """Headline and detail line for a served model: where it runs, said first."""
+    where = (f"served by this computer's server at {server.address}" if server.on_this_computer
+             else f"served by {server.address}")
+    return server.name, f"{where} · context {server.context_size:,} tokens · questions and passages are sent there"
+
+
 class ModelBar(QWidget):
     model_chosen = Signal(str)  # a catalog name or a GGUF path
     adapter_chosen = Signal(str)  # a GGUF LoRA adapter file
     adapter_removed = Signal()
+    server_requested = Signal()  # "Use a model server…"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +107,11 @@ class ModelBar(QWidget):
         self.open_adapter_action.setEnabled(False)  # an adapter is trained for a model: load the model first
         self.remove_adapter_action.setEnabled(False)
         self.adapter_button.setMenu(menu)
+        self.use_server_action = QAction(USE_SERVER_TEXT, self)
+        self.use_server_action.setToolTip("Answer with a model on an OpenAI-compatible server (llama.cpp's server, "
+                                          "vLLM, Ollama, LM Studio) instead of on this computer.")
+        self.use_server_action.triggered.connect(self.server_requested)
+        self._server: ServerSummary | None = None
         self._has_model = False
         self._has_adapter = False
         self._loading = False
@@ -150,11 +167,16 @@ class ModelBar(QWidget):
             for path in others:
                 self.choices.addItem(path.name, str(path))
                 self.choices.setItemData(self.choices.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+        section("— Model server —")
+        self.choices.addItem(USE_SERVER_TEXT, _USE_SERVER)
+        self.choices.setItemData(self.choices.count() - 1, self.use_server_action.toolTip(),
+                                 Qt.ItemDataRole.ToolTipRole)
         self.choices.setCurrentIndex(0)
         self.choices.blockSignals(False)
 
     def show_model(self, model: ModelSummary | None) -> None:
         self._has_model = model is not None
+        self._server = None
         self._sync_actions()
         if model is None:
             self._name.setText("No model loaded")
@@ -165,6 +187,21 @@ class ModelBar(QWidget):
         self._detail.setText(detail)
         self._detail.setToolTip(f"{model.path}\n{detail}")
 
+    def show_server(self, server: ServerSummary) -> None:
+        """A served model: its name, and where the questions go; the fine-tuned adapter is off (it is local)."""
+        self._server = server
+        self._has_model = False
+        self._sync_actions()
+        name, detail = describe_server(server)
+        self._name.setText(name)
+        self._detail.setText(detail)
+        self._detail.setToolTip(f"{server.base_url} (model {server.name})")
+        self.adapter_button.setToolTip(no_adapter_with_server(server))
+
+    @property
+    def server(self) -> ServerSummary | None:
+        return self._server
+
     def show_adapter(self, adapter: AdapterSummary | None) -> None:
         """The fine-tuned adapter on top of the model, as a tag beside its name; nothing when there is none."""
         self._has_adapter = adapter is not None
@@ -172,7 +209,8 @@ class ModelBar(QWidget):
         if adapter is None:
             self.adapter_label.hide()
             self.adapter_label.setText("")
-            self.adapter_button.setToolTip(NO_ADAPTER_TIP)
+            self.adapter_button.setToolTip(no_adapter_with_server(self._server) if self._server is not None
+                                           else NO_ADAPTER_TIP)
             return
         self.adapter_label.setText(f"+ fine-tuned: {adapter.name}")
         what = "LoRA adapter applied" if adapter.kind == "adapter" else "Whole fine-tuned model loaded beside it"
@@ -191,6 +229,7 @@ class ModelBar(QWidget):
         self.choices.setEnabled(what is None)
         self.open_button.setEnabled(what is None)
         self.adapter_button.setEnabled(what is None)
+        self.use_server_action.setEnabled(what is None)
         self._loading = what is not None
         self._sync_actions()
         if what is not None:
@@ -210,7 +249,9 @@ class ModelBar(QWidget):
     def _on_activated(self, index: int) -> None:
         value = self.choices.itemData(index)
         self.choices.setCurrentIndex(0)
-        if value:
+        if value == _USE_SERVER:
+            self.server_requested.emit()
+        elif value:
             self.model_chosen.emit(str(value))
 
     def _open_file(self) -> None:

@@ -1,5 +1,6 @@
 """The app's persisted choices (QSettings, an INI file in the user-data folder): settings, recent models, last
-knowledge base, last fine-tuned adapter (with the model it was applied to), theme, window layout.
+knowledge base, last fine-tuned adapter (with the model it was applied to), last model server (its URL and model,
+never its key), theme, window layout.
 
 An INI file next to the knowledge bases (rather than the registry or a plist) keeps everything Crossroads stores in
 one folder a user can back up or delete, and lets tests run against a throwaway folder.
@@ -77,6 +78,15 @@ class Preferences:
     def remember_adapter(self, model_path: str, adapter_path: str | None) -> None:
         self._q.setValue("adapter/model", model_path if adapter_path else "")
         self._q.setValue("adapter/path", adapter_path or "")
+        self._q.sync()
+
+    def last_server(self) -> tuple[str, str]:
+        """The model server last used: base URL and model name ("" when none). Its API key is never stored."""
+        return str(self._q.value("server/url", "") or ""), str(self._q.value("server/model", "") or "")
+
+    def remember_server(self, url: str, model: str) -> None:
+        self._q.setValue("server/url", url)
+        self._q.setValue("server/model", model)
         self._q.sync()
 
     def last_kb(self) -> str | None:

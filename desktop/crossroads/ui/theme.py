@@ -34,6 +34,7 @@ class Colors:
     tuned_rag_accent: QColor  # the "fine-tuned + documents" column
     good: QColor
     bad: QColor
+    notice: QColor  # amber: true but worth knowing (the questions go to a model server)
 
 
 _LIGHT = Colors(
@@ -50,6 +51,7 @@ _LIGHT = Colors(
     tuned_rag_accent=QColor("#1f7a9e"),
     good=QColor("#1e7d4f"),
     bad=QColor("#b3362b"),
+    notice=QColor("#9a5b00"),
 )
 _DARK = Colors(
     dark=True,
@@ -65,6 +67,7 @@ _DARK = Colors(
     tuned_rag_accent=QColor("#63c3e6"),
     good=QColor("#6fd8a0"),
     bad=QColor("#ff8a7a"),
+    notice=QColor("#f0b44c"),
 )
 
 _state = {"theme": "system", "presentation": False}

@@ -54,6 +54,7 @@ class ComparePanel(QWidget):
         self._asked_at = 0.0
         self._last: dict[str, Any] | None = None
         self._adapter: AdapterSummary | None = None
+        self._no_adapter = NO_ADAPTER  # why the fine-tuned modes are off (another reason while a server answers)
         self._documents = False  # a knowledge base with documents is open
 
         self.question = QPlainTextEdit()
@@ -186,6 +187,11 @@ class ComparePanel(QWidget):
                     f"The model with the fine-tuned adapter {adapter.name} ({adapter.path.name})" if adapter else "")
         self._update_boxes()
 
+    def set_no_adapter_reason(self, reason: str | None) -> None:
+        """Why the fine-tuned modes are off when no adapter is loaded; None: the usual "open one" hint."""
+        self._no_adapter = reason or NO_ADAPTER
+        self._update_boxes()
+
     def _update_boxes(self) -> None:
         """Each mode's box is usable only when what it needs (documents, an adapter) is there; the tip says why not."""
         kb = self._kb
@@ -197,7 +203,7 @@ class ComparePanel(QWidget):
             elif mode.uses_documents and not self._documents and kb is not None:
                 reasons.append(f"“{kb.name}” has no documents yet: add some in the library.")
             if mode.uses_adapter and self._adapter is None:
-                reasons.append(NO_ADAPTER)
+                reasons.append(self._no_adapter)
             box.setEnabled(not reasons)
             if reasons:
                 box.setToolTip(" ".join(reasons))

@@ -48,6 +48,7 @@ class ModePicker(QWidget):
         row.setSpacing(2)
         row.addWidget(QLabel("Answer with:"))
         self._adapter = False  # a fine-tuned adapter is loaded
+        self._no_adapter = NO_ADAPTER  # why the fine-tuned modes are off without one
         self._reason = NO_KB  # why the documents modes are off, when they are
         for name in MODES:
             box = QCheckBox(MODES[name].label)
@@ -105,6 +106,11 @@ class ModePicker(QWidget):
         self._adapter = loaded
         self._refresh()
 
+    def set_no_adapter_reason(self, reason: str | None) -> None:
+        """Why the fine-tuned modes are off when no adapter is loaded; None: the usual "open one" hint."""
+        self._no_adapter = reason or NO_ADAPTER
+        self._refresh()
+
     def _possible(self, name: str) -> bool:
         mode = MODES[name]
         return (self._documents or not mode.uses_documents) and (self._adapter or not mode.uses_adapter)
@@ -128,7 +134,7 @@ class ModePicker(QWidget):
             if mode.uses_documents and not self._documents:
                 reasons.append(self._reason)
             if mode.uses_adapter and not self._adapter:
-                reasons.append(NO_ADAPTER)
+                reasons.append(self._no_adapter)
             box.setToolTip(" ".join(reasons))
 
     def _remember_choice(self) -> None:

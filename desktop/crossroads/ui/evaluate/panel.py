@@ -240,7 +240,7 @@ class EvaluatePanel(QWidget):
         self.evaluation_finished.emit(evaluation)
 
     def _partial(self) -> Evaluation:
-        model = self._workspace.model
+        model = self._workspace.model or self._workspace.server
         return Evaluation(model.name if model else "", list(self._run_modes), list(self._live),
                           self.progress.elapsed_s)
 

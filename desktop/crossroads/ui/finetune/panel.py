@@ -267,6 +267,15 @@ class FineTunePanel(QWidget):
         else:
             self.estimate.setText(BEFORE_START)
 
+    def _no_local_model(self, then: str) -> str:
+        """Why there is nothing to fine-tune: no model yet, or the questions go to a server (its model is not here)."""
+        joined = ("first, " if then.startswith("then") else "first: ") + then
+        server = self._workspace.server
+        if server is not None:
+            return (f"Fine-tuning trains the model on this computer, and the questions now go to the server at "
+                    f"{server.address}. Choose a local model in the model bar {joined}")
+        return f"Load a model in the model bar {joined}"
+
     def set_evaluation_questions(self, questions: Callable[[], list[str]]) -> None:
         """Where to read the Evaluate tab's current questions, for the overlap warning."""
         self._eval_questions = questions
@@ -418,7 +427,7 @@ class FineTunePanel(QWidget):
         examples = self.examples()
         try:
             if model is None:
-                raise CrossroadsError("Load a model in the model bar first: it is the model that gets fine-tuned.")
+                raise CrossroadsError(self._no_local_model("it is the model that gets fine-tuned."))
             check_architecture(model.architecture)
             check_trainable(examples)
             name = check_new_name(self.settings_form.name.text())
@@ -591,7 +600,7 @@ class FineTunePanel(QWidget):
         if not name:
             return
         if model is None:
-            self.message.show_error("Load a model in the model bar first, then use the adapter with it.")
+            self.message.show_error(self._no_local_model("then use the adapter with it."))
             return
         if self._checker is not None:
             return

@@ -1,0 +1,165 @@
+""""Use a model server…": where an OpenAI-compatible server is (base URL), which of its models, and its key.
+
+"Test connection" lists the served models on a worker (a server that does not answer must not freeze the window);
+OK only returns the choice: the window connects on a worker, like loading a local model. The key typed here lives
+as long as the session; when left empty, the environment's ``CROSSROADS_SERVER_API_KEY`` is used.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crossroads.cancel import CancelToken
+from crossroads.ui import theme
+from crossroads.ui.worker import Emit, Worker
+from crossroads.workspace import SERVER_API_KEY_ENV
+
+EXAMPLE_URL = "http://127.0.0.1:8080/v1"
+PRIVACY_NOTE = ("While a server answers, each question and the passages found in your documents are sent to it. "
+                "The documents themselves, the search and the knowledge base stay on this computer.")
+
+
+class ServerDialog(QDialog):
+    """Asks for a model server; ``choice()`` gives (base URL, model or None, API key or None) after OK."""
+
+    def __init__(self, url: str = "", model: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Use a model server")
+        self._tester: Worker | None = None
+
+        self.url = QLineEdit(url)
+        self.url.setPlaceholderText(EXAMPLE_URL)
+        self.url.setToolTip("The OpenAI-compatible base URL of llama.cpp's server, vLLM, Ollama or LM Studio's "
+                            "server; it usually ends in /v1.")
+        self.url.setMinimumWidth(380)
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model.setCurrentText(model)
+        line = self.model.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("optional when the server serves one model")
+        self.model.setToolTip("The served model's name; Test connection lists them.")
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText(f"optional; else {SERVER_API_KEY_ENV}")
+        self.api_key.setToolTip("Kept for this session only, never saved. Left empty, the key comes from the "
+                                f"environment variable {SERVER_API_KEY_ENV}, if set.")
+
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setToolTip("Ask the server which models it serves (nothing else is sent).")
+        self.test_button.clicked.connect(self.test_connection)
+        self.result = QLabel("")
+        self.result.setObjectName("serverTestResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        note = QLabel(PRIVACY_NOTE)
+        note.setWordWrap(True)
+        note.setObjectName("serverPrivacyNote")
+
+        form = QFormLayout()
+        form.addRow("Base URL", self.url)
+        form.addRow("Model", self.model)
+        form.addRow("API key", self.api_key)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.result, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Use this server")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(test_row)
+        layout.addWidget(note)
+        layout.addWidget(self.buttons)
+        self.url.textChanged.connect(self._sync)
+        self._sync()
+
+    # -- the choice -------------------------------------------------------------------------------------------
+
+    def choice(self) -> tuple[str, str | None, str | None]:
+        return (self.url.text().strip(), self.model.currentText().strip() or None,
+                self.api_key.text().strip() or None)
+
+    def _sync(self) -> None:
+        has_url = bool(self.url.text().strip())
+        self.ok_button.setEnabled(has_url)
+        self.test_button.setEnabled(has_url and self._tester is None)
+
+    # -- Test connection --------------------------------------------------------------------------------------
+
+    @property
+    def testing(self) -> bool:
+        return self._tester is not None
+
+    def test_connection(self) -> None:
+        """List the served models on a worker; the answer (or the reason there is none) shows beside the button."""
+        if self._tester is not None:
+            return
+        url, _, key = self.choice()
+        if not url:
+            return
+
+        def job(cancel: CancelToken, emit: Emit) -> list[str]:
+            from crossroads.workspace import list_served_models
+
+            return list_served_models(url, key)
+
+        self.result.setText("Asking the server…")
+        self.result.setStyleSheet("")
+        worker = Worker(job, "server-test")
+        worker.finished.connect(self._on_listed)
+        worker.failed.connect(self._on_test_failed)
+        worker.ended.connect(self._on_test_ended)
+        self._tester = worker
+        self._sync()
+        worker.start()
+
+    def _on_listed(self, models: list[str]) -> None:
+        typed = self.model.currentText().strip()
+        self.model.clear()
+        self.model.addItems(models)
+        if typed:
+            self.model.setCurrentText(typed)
+        elif len(models) == 1:
+            self.model.setCurrentIndex(0)
+        else:
+            self.model.setCurrentText("")
+        if not models:
+            self.result.setText("Connected, but the server lists no model.")
+            return
+        served = ", ".join(models)
+        missing = typed and typed not in models
+        self.result.setText(f"Connected. It serves: {served}." + (f" Not “{typed}”." if missing else ""))
+
+    def _on_test_failed(self, message: str) -> None:
+        self.result.setText(message)
+        self.result.setStyleSheet(f"color: {theme.css(theme.colors().bad)};")
+
+    def _on_test_ended(self) -> None:
+        self._tester = None
+        self._sync()
+
+    def done(self, result: int) -> None:
+        """Closing while a test runs: its answer would arrive at a closed dialog; stop listening to it."""
+        tester, self._tester = self._tester, None
+        if tester is not None:
+            tester.finished.disconnect(self._on_listed)
+            tester.failed.disconnect(self._on_test_failed)
+            tester.ended.disconnect(self._on_test_ended)
+            tester.cancel()
+        super().done(result)
