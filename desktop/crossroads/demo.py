@@ -49,3 +49,38 @@ def demo_questions() -> list[DemoQuestion]:
                              bool(row.get("in_documents", True)))
             )
     return out
+
+
+DEMO_ADAPTER_FILE = "brellvik-demo.gguf"
+
+
+def demo_adapter() -> Path | None:
+    """The adapter trained on the demo documents (``packaging/train_demo_adapter.py``), when it is shipped."""
+    from crossroads.errors import SetupError
+
+    try:
+        path = demo_dir() / "adapter" / DEMO_ADAPTER_FILE
+    except SetupError:
+        return None
+    return path if path.is_file() else None
+
+
+def demo_adapter_for(model_path: Path, adapter: Path | None = None) -> Path | None:
+    """The demo's adapter when it was trained on exactly these weights (its manifest's sha256), else None.
+
+    The demo offers its fine-tuned columns only where they are honest: an adapter applied to other weights of the
+    same shape would load and answer nonsense, so any other model quietly goes without. ``adapter`` defaults to
+    the shipped one.
+    """
+    from crossroads.finetune.runs import manifest_beside, model_sha256
+
+    path = adapter if adapter is not None else demo_adapter()
+    if path is None:
+        return None
+    manifest = manifest_beside(path)
+    if manifest is None or not manifest.base_sha256:
+        return None
+    try:
+        return path if model_sha256(Path(model_path)) == manifest.base_sha256 else None
+    except OSError:
+        return None

@@ -327,6 +327,7 @@ def test_the_demo_indexes_the_sample_documents_and_answers_the_first_question(qt
     assert finished.args[0]["question"].startswith("What does error code E27 mean")
     assert "Demo question 1 of" in window.compare.demo_label.text()
     qtbot.waitUntil(lambda: window.evaluate.questions.model.rowCount() == 18, timeout=WAIT_MS)
+    assert window.workspace.adapter is None  # the shipped adapter was trained on the default model, not this one
 
 
 def test_presentation_mode_enlarges_every_text_and_is_remembered(qtbot, make_window) -> None:

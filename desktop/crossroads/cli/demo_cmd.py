@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="index the sample documents and answer the demo questions side by side, in the terminal",
         description="Builds the 'demo' knowledge base from the bundled sample documents (once), then asks the "
-        "scripted questions with the model alone and with the documents.",
+        "scripted questions with the model alone and with the documents, and, when the demo's adapter fits the "
+        "model, fine-tuned too.",
     )
     parser.add_argument("--questions", type=int, default=3, metavar="N", help="how many demo questions to ask")
     add_model_flags(parser)
@@ -22,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crossroads.cli import index_cmd
-    from crossroads.cli._session import open_engine, open_kb
+    from crossroads.cli._session import is_in_process, open_engine, open_kb
     from crossroads.cli.ask_cmd import answer_and_print
-    from crossroads.demo import DEMO_KB, demo_documents, demo_questions
+    from crossroads.demo import DEMO_KB, demo_adapter_for, demo_documents, demo_questions
 
     say("Preparing the demo knowledge base (first time only)…")
     index_args = argparse.Namespace(
@@ -38,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     engine = None
     try:
         engine = open_engine(args, len(modes))
+        if is_in_process(engine) and engine.adapter_path is None:
+            shipped = demo_adapter_for(engine.path)  # trained on exactly these weights, else no fine-tuned columns
+            if shipped is not None:
+                engine.load_adapter(shipped)
+        if getattr(engine, "adapter_path", None) is not None:
+            modes += ["finetuned", "finetuned+rag"]
+            say(f"Fine-tuned columns: the adapter {engine.adapter_name}, trained on the demo documents.")
         printing = argparse.Namespace(**{**vars(args), "json": False})
         for number, item in enumerate(demo_questions()[: args.questions], start=1):
             hint = "" if item.in_documents else "  (not in the documents: watch which answer makes something up)"

@@ -578,20 +578,46 @@ class MainWindow(QMainWindow):
 
         def opened(kb: KnowledgeBase) -> None:
             self.library.add_paths([demo_documents()])
-            if ask_first:
-                self._ask_when_ready()
+            self._demo_when_ready(ask_first)
 
         self.library.open_kb(DEMO_KB, then=opened)
 
-    def _ask_when_ready(self) -> None:
-        """Ask the first demo question once the model is loaded and the documents are indexed."""
+    def _demo_when_ready(self, ask_first: bool, adapter_tried: bool = False) -> None:
+        """Once the model is loaded and the documents indexed: the demo's adapter (when it was trained on this
+        model), so the fine-tuned columns show with no training wait, then the first question."""
         if self._closing:
             return
         ready = self.workspace.model is not None or self.workspace.server is not None
         if not ready or self.library.indexing or self.loading_model:
-            QTimer.singleShot(200, self._ask_when_ready)
+            QTimer.singleShot(200, lambda: self._demo_when_ready(ask_first, adapter_tried))
             return
-        self.compare.next_demo_question()
+        if not adapter_tried and self.workspace.adapter is None and self._load_demo_adapter():
+            QTimer.singleShot(200, lambda: self._demo_when_ready(ask_first, True))
+            return
+        if ask_first:
+            self.compare.next_demo_question()
+
+    def _load_demo_adapter(self) -> bool:
+        """Start loading the shipped demo adapter on a worker if it fits the loaded model; False if there is none.
+        Another model quietly goes without (its sha256 differs from the adapter's manifest)."""
+        from crossroads.demo import demo_adapter, demo_adapter_for
+
+        ws = self.workspace
+        model = ws.model
+        if model is None or demo_adapter() is None:
+            return False
+
+        def job(cancel: CancelToken, emit: Emit) -> AdapterSummary | None:
+            path = demo_adapter_for(model.path)
+            return ws.load_adapter(path) if path is not None else None
+
+        worker = Worker(job, "load-demo-adapter")
+        worker.finished.connect(lambda summary: summary is not None and self._on_adapter_changed(summary))
+        worker.failed.connect(self._on_adapter_failed)
+        worker.ended.connect(self._on_adapter_ended)
+        self._adapter_worker = worker
+        worker.start()
+        return True
 
     # -- drops and closing ------------------------------------------------------------------------------------
 
