@@ -35,7 +35,7 @@ def test_ask_with_a_server_answers_in_every_mode_and_says_where_the_question_wen
 
 
 def test_ask_names_the_served_model_with_model(model_server: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ask", "What is the capital of France?", "--server", model_server, "--model", MODEL,
+    assert main(["ask", "What is the capital city of France?", "--server", model_server, "--model", MODEL,
                  "--max-tokens", "8"]) == 0
     out = capsys.readouterr().out
     assert "Paris" in out and "(about " in out  # the counts are said to be estimates
@@ -45,7 +45,7 @@ def test_eval_with_a_server_scores_the_questions(
     model_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     qa = tmp_path / "qa.jsonl"
-    qa.write_text(json.dumps({"question": "What is the capital of France?", "answers": ["Paris"]}) + "\n")
+    qa.write_text(json.dumps({"question": "What is the capital city of France?", "answers": ["Paris"]}) + "\n")
     out = tmp_path / "results.json"
     assert main(["eval", str(qa), "--server", model_server, "--max-tokens", "8", "--out", str(out)]) == 0
     captured = capsys.readouterr()

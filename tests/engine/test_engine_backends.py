@@ -16,6 +16,10 @@ from crossroads.errors import ModelError
 pytestmark = pytest.mark.slow
 
 SYSTEM = Message("system", "You are a helpful assistant.")
+# The server is shared by the whole session, so what its cache holds depends on the tests before: only questions whose
+# greedy answer from the tiny model stays the same whatever the cache layout (checked with and without flash attention
+# and after other prompts). "What is the capital of France?" is a near-tie: it flips to French after some prompts.
+CAPITAL = "What is the capital city of France?"
 GREEDY = SamplingParams(max_tokens=12, temperature=0.0)
 
 
@@ -56,7 +60,7 @@ def test_both_backends_satisfy_the_engine_protocol(engine) -> None:
 
 
 def test_answers_a_question_streams_the_same_text_and_fills_its_timings(engine) -> None:
-    streamed, done = collect(engine.generate([chat("What is the capital of France?")], GREEDY))
+    streamed, done = collect(engine.generate([chat(CAPITAL)], GREEDY))
     answer = done[0]
     assert "Paris" in answer.text
     assert streamed[0] == answer.text
@@ -67,7 +71,7 @@ def test_answers_a_question_streams_the_same_text_and_fills_its_timings(engine) 
 
 
 def test_two_columns_at_once_give_the_answers_each_gives_alone(engine) -> None:
-    questions = ["What is the capital of France?", "Name a primary colour."]
+    questions = [CAPITAL, "What is the capital of Japan?"]
     alone = [collect(engine.generate([chat(q)], GREEDY))[1][0].text for q in questions]
     _, together = collect(engine.generate([chat(q) for q in questions], GREEDY))
     assert [together[0].text, together[1].text] == alone
@@ -87,7 +91,7 @@ def test_cancel_mid_stream_ends_the_answer_as_cancelled_and_the_engine_answers_a
             done = event
     assert done is not None and done.finish_reason == "cancelled"
     assert done.timings.completion_tokens <= 4
-    _, again = collect(engine.generate([chat("What is the capital of France?")], GREEDY))
+    _, again = collect(engine.generate([chat(CAPITAL)], GREEDY))
     assert "Paris" in again[0].text
 
 
@@ -97,7 +101,7 @@ def test_a_stream_the_caller_abandons_stops_and_the_engine_answers_again(engine)
         if isinstance(event, TokenText) and event.text:
             break
     events.close()  # type: ignore[attr-defined]
-    _, again = collect(engine.generate([chat("What is the capital of France?")], GREEDY))
+    _, again = collect(engine.generate([chat(CAPITAL)], GREEDY))
     assert "Paris" in again[0].text
 
 

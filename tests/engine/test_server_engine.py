@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 SYSTEM = Message("system", "You are a helpful assistant.")
 GREEDY = SamplingParams(max_tokens=16, temperature=0.0)
-QUESTIONS = ["What is the capital of France?", "Name a primary colour.", "What is two plus two?"]
+# Questions whose greedy answer does not hang on a near-tie: the session's server has other prompts in its cache, and
+# "What is the capital of France?" flips to French with some cache layouts (see test_engine_backends).
+QUESTIONS = ["What is the capital city of France?", "What is the capital of Japan?", "What is two plus two?"]
 
 
 def chat(question: str) -> list[Message]:

@@ -33,6 +33,8 @@ def make_window(qtbot, tiny_model_path: Path) -> Iterator[Callable[..., object]]
         if load:
             with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS):
                 window.load_model(str(tiny_model_path))
+            # The loader's end comes just after its result: until then the window still counts as loading.
+            qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
         return window
 
     yield make
