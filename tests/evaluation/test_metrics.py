@@ -215,6 +215,42 @@ def test_a_wrong_figure_makes_a_sentence_unsupported_even_when_the_words_match()
     assert not groundedness("The fee is 45 euros.", SOURCES, question).sentences[0].supported
 
 
+ALLOWANCES = (
+    "Destination: Germany; Daily allowance: €45; Hotel ceiling: €120\n"
+    "Destination: Other EU countries, Norway, Switzerland and the UK; Daily allowance: €58; Hotel ceiling: €150\n"
+    "Destination: Rest of the world; Daily allowance: €70; Hotel ceiling: €170"
+)
+
+
+def test_a_figure_read_off_the_wrong_table_row_is_unsupported() -> None:
+    """Every word and the figure are in the passage, but €45 is Germany's row: the EU countries' row says €58."""
+    question = "What is the daily allowance for a business trip to another EU country?"
+    wrong = groundedness("The daily allowance for a trip to another EU country is €45.", [ALLOWANCES], question)
+    right = groundedness("The daily allowance for a trip to another EU country is €58.", [ALLOWANCES], question)
+    assert not wrong.sentences[0].supported
+    assert right.sentences[0].supported
+
+
+def test_a_name_taken_from_the_wrong_sentence_is_unsupported() -> None:
+    passage = ("John Elway is the general manager of the Broncos. "
+               "The Broncos were coached by John Fox until 2014, when Gary Kubiak took over.")
+    question = "Who is the general manager of the Broncos?"
+    wrong = groundedness("The general manager of the Broncos is John Fox.", [passage], question)
+    right = groundedness("The general manager of the Broncos is John Elway.", [passage], question)
+    assert not wrong.sentences[0].supported
+    assert right.sentences[0].supported
+
+
+def test_a_table_row_split_by_an_abbreviation_still_binds_its_figure() -> None:
+    """"excl." ends no row: the price stays bound to the product named earlier in the same row."""
+    rows = ("SKU: C5; Product: Brellvik Corvus 5; Description: Bean-to-cup machine; List price (EUR, excl. VAT): 6890\n"
+            "SKU: MC4; Product: Milk cooler MC-4; Description: 4-litre cooler for Corvus 5; List price (EUR, excl. "
+            "VAT): 540")
+    answer = groundedness("The list price of the Brellvik Corvus 5 is 6890 EUR.", [rows],
+                          "What is the list price of the Brellvik Corvus 5?")
+    assert answer.sentences[0].supported
+
+
 def test_numbers_match_across_thousands_separators_and_trailing_zeros() -> None:
     result = groundedness("The premium plan costs 1299.00 euros per year.", SOURCES)
     assert result.sentences[0].supported and result.sentences[0].best_source == 3

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 # --- tokens -------------------------------------------------------------------------------------------
 
@@ -218,7 +218,10 @@ def groundedness(
     the numbers and names it takes from the question appear somewhere in the sources. A wrong figure, or a
     right figure about a product the sources never mention, is the typical hallucination, and one differing
     token barely moves a coverage share. (A passage from a product's manual need not repeat the product's
-    name, so the question's names are looked for in all the passages, not only the backing one.)
+    name, so the question's names are looked for in all the passages, not only the backing one.) Nor is it supported
+    when a figure or name it adds is bound to something else: another source sentence or table row matches the
+    sentence's other words clearly better and holds a different figure or name (the 0.5B model's usual slip is the
+    neighbouring row's price or the neighbouring sentence's person).
     ``grounded_share`` is the share of checkable sentences that are supported. ``k_precision`` (K-Precision++,
     Adlakha et al. 2024) is the share of the answer's content-token occurrences, minus question tokens, found
     anywhere in the sources.
@@ -229,7 +232,8 @@ def groundedness(
     asked = set(_content_tokens(question))
     spans = split_sentences(answer)
     everywhere = frozenset().union(*vocabularies)
-    results = [_support(answer, s, e, vocabularies, everywhere, asked, threshold) for s, e in spans]
+    units = _source_units(tuple(sources))
+    results = [_support(answer, s, e, vocabularies, everywhere, asked, threshold, units) for s, e in spans]
     checkable = [r for r in results if r.checkable]
     grounded = sum(r.supported for r in checkable) / len(checkable) if checkable and has_sources else None
 
@@ -246,6 +250,7 @@ def _support(
     everywhere: frozenset[str],
     asked: set[str],
     threshold: float,
+    units: tuple[frozenset[str], ...] = (),
 ) -> SentenceSupport:
     text = answer[start:end]
     content = set(_content_tokens(text))
@@ -263,7 +268,54 @@ def _support(
             best = (backs, coverage, number)
     if best is None:
         return SentenceSupport(start, end, text, False, None, 0.0)
-    return SentenceSupport(start, end, text, best[0], best[2], best[1])
+    backed = best[0] and not _misbound(content, must_appear, _names(text), units)
+    return SentenceSupport(start, end, text, backed, best[2], best[1])
+
+
+_ROW = re.compile(r"\w: [^;]+; [^;:]+: ")
+
+
+class _Unit(NamedTuple):
+    tokens: frozenset[str]
+    names: frozenset[str]
+    sentence: bool  # False: a whole table row
+
+
+@lru_cache(maxsize=32)
+def _source_units(sources: tuple[str, ...]) -> tuple[_Unit, ...]:
+    """Each source sentence, and each table row read as a line ("Key: value; Key: value", as the loaders write
+    rows): where a figure or a name is bound to its subject. A row split at "excl." is still one row; a prose
+    paragraph is too wide to bind anything."""
+    units: list[_Unit] = []
+    for source in sources:
+        for line in source.splitlines():
+            if _ROW.search(line):
+                units.append(_Unit(frozenset(_content_tokens(line)), frozenset(_names(line)), False))
+            for s, e in split_sentences(line):
+                units.append(_Unit(frozenset(_content_tokens(line[s:e])), frozenset(_names(line[s:e])), True))
+    return tuple(units)
+
+
+def _misbound(content: set[str], must_appear: set[str], names: set[str], units: Sequence[_Unit]) -> bool:
+    """A figure or name read off the wrong row or sentence: the sentence's other words sit clearly better in a
+    source sentence that holds another figure (name) and not this one ("€45" for the EU countries, whose row says
+    €58; "John Fox" as general manager, where the sentence about the general manager names John Elway)."""
+    for specific in must_appear:
+        is_figure = specific[0].isdigit()
+        if is_figure:
+            context = {t for t in content if not t[0].isdigit()}
+        else:
+            context = {t for t in content if not t[0].isdigit() and t not in names}
+        with_it = max((len(context & u.tokens) for u in units if specific in u.tokens), default=0)
+        rival = max(
+            (len(context & u.tokens) for u in units
+             if u.sentence and specific not in u.tokens
+             and (any(t[0].isdigit() for t in u.tokens) if is_figure else bool(u.names - names))),
+            default=0,
+        )
+        if rival >= 2 and rival > with_it + 1:
+            return True
+    return False
 
 
 # --- citations ----------------------------------------------------------------------------------------
