@@ -11,6 +11,9 @@ sha256, data counts, settings, losses, time), ``train.jsonl`` and ``validation.j
 the held-out share, for review).
 Everything happens in a temporary Crossroads home, so the user's own knowledge bases and adapters are untouched.
 Takes tens of minutes on 2 cores (the question writing and the training both run the 0.5B model).
+
+``--documents``, ``--eval-set`` and ``--name`` train the same way on other documents, e.g. the SQuAD set the quality
+harness measures (``bench/eval_quality.py --adapter``), so its four-way figures come from a documented fine-tune.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ NAME = "brellvik-demo"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--documents", type=Path, default=REPO / "assets" / "demo" / "documents",
+                        help="a file or folder to index and train on (default: the demo's documents)")
+    parser.add_argument("--eval-set", type=Path, default=REPO / "assets" / "demo" / "questions.jsonl",
+                        help="the questions the adapter will be measured on: never trained on")
+    parser.add_argument("--name", default=NAME, help="the adapter's name (and its file's)")
+    parser.add_argument("--kb", default="demo", help="the knowledge base's name in the temporary home")
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--questions-per-passage", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=2e-4)
@@ -42,19 +51,18 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="crossroads-demo-adapter-"))
     env = {**os.environ, "CROSSROADS_HOME": str(work)}
     cli = [sys.executable, "-m", "crossroads"]
-    documents = REPO / "assets" / "demo" / "documents"
-    subprocess.run([*cli, "index", "--kb", "demo", str(documents)], env=env, check=True)
+    subprocess.run([*cli, "index", "--kb", args.kb, str(args.documents)], env=env, check=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    adapter = args.out / f"{NAME}.gguf"
+    adapter = args.out / f"{args.name}.gguf"
     done = subprocess.run(
-        [*cli, "finetune", "--kb", "demo", "--name", NAME, "--epochs", str(args.epochs),
+        [*cli, "finetune", "--kb", args.kb, "--name", args.name, "--epochs", str(args.epochs),
          "--questions-per-passage", str(args.questions_per_passage), "--learning-rate", str(args.learning_rate),
-         "--threads", str(args.threads), "--eval-set", str(REPO / "assets" / "demo" / "questions.jsonl"),
+         "--threads", str(args.threads), "--eval-set", str(args.eval_set),
          "--out", str(adapter), "--json"],
         env=env, check=True, stdout=subprocess.PIPE, text=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    run_folder = work / "adapters" / NAME
+    run_folder = work / "adapters" / args.name
     shutil.copyfile(run_folder / "run.json", args.out / "run.json")
     for part in ("train", "validation"):  # the examples, as the model wrote them, for review
         shutil.copyfile(run_folder / "work" / f"{part}.jsonl", args.out / f"{part}.jsonl")
