@@ -3,6 +3,10 @@
 ``crossroads finetune --kb KB | --data QA.jsonl [--model M] [--steps N] [--name NAME]`` builds (or reads) the
 training data, trains in a separate process, converts the adapter to GGUF, checks it in llama.cpp and prints its
 path; ``list``, ``rename OLD NEW`` and ``delete NAME`` manage the kept adapters. Progress goes to stderr.
+
+For a GPU box: ``--export DIR [--trainer axolotl,llama-factory]`` builds the same data, writes it with ready-to-run
+trainer configurations and trains nothing; ``import FOLDER_OR_GGUF [--model BASE] [--name NAME]`` brings the
+trainer's PEFT adapter back as a kept GGUF adapter.
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser(
         "finetune", help="train a LoRA adapter on your documents or Q&A pairs (CPU), or list/rename/delete them",
         description="Train: crossroads finetune --kb KB | --data QA.jsonl [options]. "
-                    "Manage: crossroads finetune list | rename OLD NEW | delete NAME.",
+                    "Manage: crossroads finetune list | rename OLD NEW | delete NAME. "
+                    "GPU box: crossroads finetune --kb KB | --data QA.jsonl --export DIR, then "
+                    "crossroads finetune import TRAINER_OUTPUT [--model BASE] [--name NAME].",
     )
-    parser.add_argument("action", nargs="?", choices=("list", "rename", "delete"), help="manage kept adapters")
-    parser.add_argument("names", nargs="*", metavar="NAME", help="adapter name(s) for rename/delete")
+    parser.add_argument("action", nargs="?", choices=("list", "rename", "delete", "import"),
+                        help="manage kept adapters, or import one trained elsewhere")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="adapter name(s) for rename/delete; for import: the PEFT folder or GGUF")
     parser.add_argument("--kb", help="knowledge base: the model writes questions about its passages")
     parser.add_argument("--data", type=Path, metavar="QA_FILE", help="question-answer pairs (JSONL or CSV)")
     parser.add_argument("--model", metavar="NAME_OR_GGUF", help="the base model (default: the catalog's default)")
@@ -43,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: automatic)")
     parser.add_argument("--resume", action="store_true", help="continue the unfinished run of --name")
     parser.add_argument("--out", type=Path, help="also copy the adapter GGUF here")
+    parser.add_argument("--export", type=Path, metavar="DIR",
+                        help="train nothing: write the data and trainer configs for a GPU box into this new folder")
+    parser.add_argument("--trainer", default="axolotl,llama-factory",
+                        help="with --export: the trainers to write configs for (axolotl, llama-factory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with the result")
     parser.set_defaults(handler=run)
 
@@ -54,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         return _delete(args)
     if args.action == "rename":
         return _rename(args)
+    if args.action == "import":
+        return _import(args)
     return _train(args)
 
 
@@ -93,6 +107,69 @@ def _rename(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from crossroads.finetune.import_adapter import import_result
+    from crossroads.models.catalog import resolve_chat_model
+
+    if len(args.names) != 1:
+        raise InputError("Give the trainer's output: crossroads finetune import PEFT_FOLDER_OR_GGUF [--model BASE] "
+                         "[--name NAME]")
+    base = resolve_chat_model(args.model)
+    source = Path(args.names[0]).expanduser()
+    say(f"Importing {source.name} for {base.name}…")
+    result = import_result(source, base, args.name)
+    if result.run is None:
+        say(f"{source.name} is a whole fine-tuned model, not an adapter: nothing to import. Use it as it is: "
+            f"crossroads ask --model {base} --finetuned-model {source} (in the app: open it as the fine-tuned "
+            "model).")
+    else:
+        say(f"Kept as the adapter “{result.run.name}”: crossroads ask --adapter \"{result.run.name}\" …")
+    if args.json:
+        print(json.dumps({"kind": result.kind, "adapter": str(result.path),
+                          "name": result.run.name if result.run else None,
+                          **(result.run.manifest.to_dict() if result.run else {})}, ensure_ascii=False))
+    else:
+        print(result.path)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Build the data as a run would, write it with the trainer configs, train nothing."""
+    from crossroads.config import Settings
+    from crossroads.finetune.export import base_model_ref, parse_trainers, write_export
+    from crossroads.finetune.plan import TrainSettings
+    from crossroads.models.catalog import resolve_chat_model
+    from crossroads.rag.prompting import SYSTEM_MESSAGE
+
+    trainers = parse_trainers(args.trainer)
+    if not args.kb and not args.data:
+        raise InputError("Give the training data to export: --kb KB and/or --data QA_FILE.")
+    model_path = resolve_chat_model(args.model)
+    threads = Settings(threads=args.threads).resolved_threads()
+    settings = TrainSettings(rank=args.rank, alpha=2.0 * args.rank, learning_rate=args.learning_rate,
+                             max_length=args.max_length, epochs=args.epochs, max_steps=max(0, args.steps),
+                             grad_accumulation=args.accumulation, threads=threads)
+    examples = _examples(args, model_path, threads, SYSTEM_MESSAGE)
+    _warn_overlap(args, examples)
+    questions = []
+    if args.eval_set:
+        from crossroads.evaluation.evaluate import load_questions
+
+        questions = [i.question for i in load_questions(args.eval_set)]
+    exported = write_export(args.export, examples, settings, base_model_ref(model_path), SYSTEM_MESSAGE,
+                            trainers=trainers, eval_questions=questions)
+    say(f"Exported {exported.train} training and {exported.validation} held-out examples for "
+        f"{', '.join(sorted(trainers))}; see {exported.folder / 'README.txt'}.")
+    if args.json:
+        print(json.dumps({"folder": str(exported.folder), "files": [str(f) for f in exported.files],
+                          "train": exported.train, "validation": exported.validation,
+                          "passages": exported.passages, "evaluation_overlap": exported.overlap},
+                         ensure_ascii=False))
+    else:
+        print(exported.folder)
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from crossroads.config import Settings
     from crossroads.finetune import events as ev
@@ -103,6 +180,8 @@ def _train(args: argparse.Namespace) -> int:
     from crossroads.models.gguf_info import read_gguf_info
     from crossroads.rag.prompting import SYSTEM_MESSAGE
 
+    if args.export:
+        return _export(args)
     name = args.name or (args.kb if args.kb else args.data.stem if args.data else None)
     if args.resume:
         if not name:

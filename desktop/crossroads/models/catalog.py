@@ -18,6 +18,7 @@ from crossroads.errors import ModelError, SetupError
 
 ROLES = ("chat", "embedding")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_HF_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class CatalogEntry:
     file: str | None = None
     folder: str | None = None
     size: int | None = None
+    hf_model: str | None = None  # the model's Hugging Face id ("owner/name"): what a GPU trainer loads
 
     def local_path(self, models_dir: Path | None = None) -> Path:
         """Where this model lives once pulled."""
@@ -162,10 +164,13 @@ def _entry(item: Mapping[str, Any]) -> CatalogEntry:
     default = item.get("default", False)
     if not isinstance(default, bool):
         raise ValueError("default must be true or false")
+    hf_model = item.get("hf_model")
+    if hf_model is not None and (not isinstance(hf_model, str) or not _HF_ID.match(hf_model)):
+        raise ValueError("hf_model must be a Hugging Face model id, owner/name")
     return CatalogEntry(
         name=name, role=role, display_name=_text(item, "display_name", name),
         description=str(item.get("description", "")), licence=_text(item, "licence"), sha256=sha,
-        parts=parts, default=default, file=file, folder=folder, size=size,
+        parts=parts, default=default, file=file, folder=folder, size=size, hf_model=hf_model,
     )
 
 
