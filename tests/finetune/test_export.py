@@ -23,7 +23,14 @@ import yaml
 from crossroads.errors import InputError
 from crossroads.finetune import trainer_configs as tc
 from crossroads.finetune.examples import TrainingExample, split
-from crossroads.finetune.export import BaseModelRef, base_model_ref, chat_row, hf_model_id, write_export
+from crossroads.finetune.export import (
+    LLAMA_FACTORY_FILE,
+    BaseModelRef,
+    base_model_ref,
+    chat_row,
+    hf_model_id,
+    write_export,
+)
 from crossroads.finetune.plan import TrainSettings
 
 SYSTEM = "Answer from the documents."
@@ -167,3 +174,31 @@ def test_refusals_are_in_words(tmp_path: Path, tiny_model_path: Path) -> None:
         write_export(tmp_path / "new", examples(), TrainSettings(), base, trainers=["unsloth"])
     with pytest.raises(InputError, match="all general"):
         write_export(tmp_path / "new", [TrainingExample("Q?", "A.", "general")], TrainSettings(), base)
+
+
+def test_a_write_error_is_one_message_and_leaves_the_folder_as_it_was(tmp_path: Path, tiny_model_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    base = base_model_ref(tiny_model_path)
+    real_write = Path.write_text
+
+    def disk_full(self: Path, *args: object, **kwargs: object) -> int:
+        if self.name == LLAMA_FACTORY_FILE:  # fault: the disk fills up after the data files are written
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "empty", tmp_path / "new"):
+        with pytest.raises(InputError, match=r"could not be written.*No space left on device"):
+            write_export(folder, examples(), TrainSettings(), base)
+    assert (tmp_path / "empty").is_dir() and not any((tmp_path / "empty").iterdir())
+    assert not (tmp_path / "new").exists()
+    monkeypatch.undo()
+    assert write_export(tmp_path / "empty", examples(), TrainSettings(), base).train > 0, "a retry is not refused"
+
+
+def test_passages_alone_are_refused_without_leaving_files_behind(tmp_path: Path, tiny_model_path: Path) -> None:
+    text = TrainingExample("", "The Zorbanian travel allowance is 73 florins per day.", "passage")
+    with pytest.raises(InputError, match="passages alone"):
+        write_export(tmp_path / "only-text", [text] * 4, TrainSettings(), base_model_ref(tiny_model_path))
+    assert not (tmp_path / "only-text").exists()

@@ -11,6 +11,7 @@ pre-training text) go to their own ``{"text": ...}`` files, which Axolotl mixes 
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -103,13 +104,56 @@ def write_export(
     eval_questions: Iterable[str] = (),
     sequence_len: int | None = None,
 ) -> Exported:
-    """Write the folder (it must be new or empty); nothing is trained."""
+    """Write the folder (it must be new or empty); nothing is trained.
+
+    A write error (disk full, no permission) is one InputError, and the folder is left as it was found: an
+    empty folder stays, a new one is removed, so a retry in the same place is not refused as "not empty".
+    """
     chosen = parse_trainers(trainers)
     if not [e for e in examples if e.source != "general"]:
         raise InputError("There is nothing of yours to export: the examples are all general ones.")
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(f"{folder} already exists and is not empty; choose a new folder for the export.")
+    existed = folder.exists()
+    try:
+        return _write(folder, examples, settings, base, system_message, validation_share, chosen, eval_questions,
+                      sequence_len)
+    except OSError as exc:
+        _undo(folder, existed)
+        reason = exc.strerror or str(exc)
+        raise InputError(f"The export could not be written to {folder} ({reason}); nothing was kept there. "
+                         "Choose another folder or free some space, then export again.") from exc
+    except BaseException:
+        _undo(folder, existed)
+        raise
+
+
+def _undo(folder: Path, existed: bool) -> None:
+    """Take away what a failed export wrote: the folder was new or empty before it began."""
+    if not folder.is_dir():
+        return
+    if not existed:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for child in folder.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def _write(
+    folder: Path,
+    examples: Sequence[TrainingExample],
+    settings: TrainSettings,
+    base: BaseModelRef,
+    system_message: str,
+    validation_share: float,
+    chosen: set[str],
+    eval_questions: Iterable[str],
+    sequence_len: int | None,
+) -> Exported:
     train, held = split(examples, validation_share, settings.seed)
     overlap = [e.question for e in overlap_with(examples, eval_questions)]
     data = folder / DATA_DIR
