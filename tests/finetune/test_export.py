@@ -202,3 +202,14 @@ def test_passages_alone_are_refused_without_leaving_files_behind(tmp_path: Path,
     with pytest.raises(InputError, match="passages alone"):
         write_export(tmp_path / "only-text", [text] * 4, TrainSettings(), base_model_ref(tiny_model_path))
     assert not (tmp_path / "only-text").exists()
+
+
+def test_a_cancelled_export_leaves_nothing(tmp_path: Path, tiny_model_path: Path) -> None:
+    from crossroads.cancel import CancelToken
+    from crossroads.errors import Cancelled
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        write_export(tmp_path / "stopped", examples(), TrainSettings(), base_model_ref(tiny_model_path), cancel=token)
+    assert not (tmp_path / "stopped").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tests.engine.lora_fixture import write_finetuned_model, write_lora
 from tests.finetune.conftest import CHECK_QUESTION
+from tests.finetune.peft_fixture import write_peft_adapter
 
 from crossroads.cli import main
 from crossroads.errors import CrossroadsError, InputError, ModelError
@@ -23,26 +24,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def peft_run(tmp_path_factory: pytest.TempPathFactory, tiny_model_path: Path):  # type: ignore[no-untyped-def]
-    """(PEFT model, tokenizer, folder): LoRA on the tiny model loaded as hf_model loads it, lora_B perturbed (seeded)
-    so the adapter has an effect, saved with PEFT's own save_pretrained."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-
-    from crossroads.finetune import hf_model
-    from crossroads.finetune.plan import TARGET_MODULES
-
-    hf_model.quiet_libraries()
-    tokenizer, base = hf_model.load_base(tiny_model_path, 1)
-    model = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, target_modules=list(TARGET_MODULES),
-                                            lora_dropout=0.0, task_type="CAUSAL_LM"))
-    generator = torch.Generator().manual_seed(3)
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if "lora_B" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
+    """(PEFT model, tokenizer, folder): a real PEFT LoRA on the tiny model, saved with PEFT's own save_pretrained."""
     folder = tmp_path_factory.mktemp("gpu-output") / "crossroads-lora"
-    model.save_pretrained(str(folder))
-    model.eval()
+    model, tokenizer = write_peft_adapter(tiny_model_path, folder)
     return model, tokenizer, folder
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crossroads.cancel import NEVER, CancelToken
 from crossroads.errors import InputError
 from crossroads.finetune import trainer_configs as tc
 from crossroads.finetune.examples import TrainingExample, overlap_with, split
@@ -103,11 +104,13 @@ def write_export(
     trainers: Iterable[str] = tc.TRAINERS,
     eval_questions: Iterable[str] = (),
     sequence_len: int | None = None,
+    cancel: CancelToken = NEVER,
 ) -> Exported:
-    """Write the folder (it must be new or empty); nothing is trained.
+    """Write the folder (it must be new or empty); nothing is trained. ``cancel`` is checked between files.
 
     A write error (disk full, no permission) is one InputError, and the folder is left as it was found: an
     empty folder stays, a new one is removed, so a retry in the same place is not refused as "not empty".
+    A cancelled export is taken away the same way.
     """
     chosen = parse_trainers(trainers)
     if not [e for e in examples if e.source != "general"]:
@@ -118,7 +121,7 @@ def write_export(
     existed = folder.exists()
     try:
         return _write(folder, examples, settings, base, system_message, validation_share, chosen, eval_questions,
-                      sequence_len)
+                      sequence_len, cancel)
     except OSError as exc:
         _undo(folder, existed)
         reason = exc.strerror or str(exc)
@@ -153,7 +156,9 @@ def _write(
     chosen: set[str],
     eval_questions: Iterable[str],
     sequence_len: int | None,
+    cancel: CancelToken,
 ) -> Exported:
+    cancel.raise_if_cancelled()
     train, held = split(examples, validation_share, settings.seed)
     overlap = [e.question for e in overlap_with(examples, eval_questions)]
     data = folder / DATA_DIR
@@ -161,6 +166,7 @@ def _write(
     written: list[Path] = []
 
     def rows(path: Path, items: list[dict[str, Any]]) -> str | None:
+        cancel.raise_if_cancelled()
         if not items:
             return None
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), encoding="utf-8")
@@ -181,6 +187,7 @@ def _write(
     length = sequence_len or max(settings.max_length, GPU_SEQUENCE_LEN)
     header = (f"Made by Crossroads for {base.gguf_name} ({base.architecture}). See README.txt.\n"
               + ("" if base.hf_id else f"Fill in the model's Hugging Face id in place of {tc.PLACEHOLDER_MODEL}.\n"))
+    cancel.raise_if_cancelled()
     if tc.AXOLOTL in chosen:
         path = folder / AXOLOTL_FILE
         config = tc.axolotl_config(model_id, settings, files, length, GPU_MICRO_BATCH)
@@ -197,6 +204,7 @@ def _write(
             if config["template"] is None else None
         path.write_text(tc.to_yaml(config, comments, header=header), encoding="utf-8")
         written += [info, path]
+    cancel.raise_if_cancelled()
     counts = {"train": len(train), "validation": len(held), "sources": dict(Counter(e.source for e in examples))}
     manifest = {"base_model": base.gguf_name, "hf_model": base.hf_id, "architecture": base.architecture,
                 "trainers": sorted(chosen), "data": counts, "settings": settings.to_dict(),

@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from crossroads.config import Settings
+from crossroads.ui.finetune.panel import FineTunePanel
+from crossroads.ui.worker import running_workers
 from crossroads.workspace import Workspace
 
 POLICY_MD = (
     "# Parking\n\nStaff park in lot K7 behind the Zorbanian warehouse, next to the loading bay.\n\n"
     "# Travel\n\nThe Zorbanian travel allowance is 73 florins per day, paid with the monthly salary.\n"
 )
+WAIT_MS = 300_000  # a shared 2-core machine; a correct run ends far sooner
 PAIRS = [
     ("Where do staff park?", "In lot K7 behind the Zorbanian warehouse."),
     ("What is the travel allowance?", "73 florins per day."),
@@ -52,3 +55,27 @@ def ft_kb(ft_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory):  #
 def write_pairs(path: Path, pairs: list[tuple[str, str]] = PAIRS) -> Path:
     path.write_text("".join(json.dumps({"question": q, "answer": a}) + "\n" for q, a in pairs), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def panel(qtbot, ft_workspace: Workspace) -> Iterator[FineTunePanel]:  # type: ignore[no-untyped-def]
+    widget = FineTunePanel(ft_workspace)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    qtbot.waitUntil(lambda: not running_workers(), timeout=WAIT_MS)
+
+
+def only_file(panel: FineTunePanel, path: Path, general: int = 0) -> None:
+    form = panel.data_form
+    form.generated.setChecked(False)
+    form.passages.setChecked(False)
+    form.set_qa_file(path)
+    form.general.setValue(general)
+
+
+def prepare(qtbot, panel: FineTunePanel) -> None:  # type: ignore[no-untyped-def]
+    panel.data_form.prepare_button.click()
+    assert panel.preparing, "the data is prepared on a worker, not on the UI thread"
+    qtbot.waitUntil(lambda: not panel.preparing, timeout=WAIT_MS)

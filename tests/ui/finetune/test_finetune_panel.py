@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,37 +16,11 @@ from crossroads.errors import ModelError
 from crossroads.finetune import runs
 from crossroads.ui.finetune.example_table import ANSWER, INCLUDE, QUESTION
 from crossroads.ui.finetune.panel import BEFORE_START, MEASURING, FineTunePanel
-from crossroads.ui.worker import running_workers
 from crossroads.workspace import Workspace
 
-from .conftest import write_pairs
+from .conftest import WAIT_MS, only_file, prepare, write_pairs
 
 pytestmark = pytest.mark.gui
-WAIT_MS = 300_000  # a shared 2-core machine; a correct run ends far sooner
-
-
-@pytest.fixture
-def panel(qtbot, ft_workspace: Workspace) -> Iterator[FineTunePanel]:  # type: ignore[no-untyped-def]
-    widget = FineTunePanel(ft_workspace)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    widget.shutdown()
-    qtbot.waitUntil(lambda: not running_workers(), timeout=WAIT_MS)
-
-
-def only_file(panel: FineTunePanel, path: Path, general: int = 0) -> None:
-    form = panel.data_form
-    form.generated.setChecked(False)
-    form.passages.setChecked(False)
-    form.set_qa_file(path)
-    form.general.setValue(general)
-
-
-def prepare(qtbot, panel: FineTunePanel) -> None:  # type: ignore[no-untyped-def]
-    panel.data_form.prepare_button.click()
-    assert panel.preparing, "the data is prepared on a worker, not on the UI thread"
-    qtbot.waitUntil(lambda: not panel.preparing, timeout=WAIT_MS)
 
 
 def shown_error(panel: FineTunePanel) -> str:

@@ -1,15 +1,19 @@
-"""The kept adapters: what each was trained for and how well, with Use in Compare, Rename and Delete."""
+"""The kept adapters: what each was trained for and how well, with Use in Compare, Rename and Delete, and Import for
+an adapter trained elsewhere (a GPU trainer's PEFT output folder, or a GGUF adapter)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -42,6 +46,7 @@ class AdapterList(QWidget):
     use_requested = Signal(str)  # adapter name
     rename_requested = Signal(str, str)
     delete_requested = Signal(str)
+    import_requested = Signal(str, str)  # a PEFT folder or a .gguf, the name to keep it under
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,8 +70,17 @@ class AdapterList(QWidget):
         self.use_button.setToolTip("Load the chosen adapter on the loaded model and answer with it in Compare.")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
+        self.import_button = QPushButton("Import a trained adapter…")
+        self.import_button.setToolTip("Keep an adapter trained on a GPU box (Axolotl, LLaMA-Factory…) for the loaded "
+                                      "model: the trainer's output folder or a GGUF adapter. It is converted and "
+                                      "checked against the model, then listed here.")
+        menu = QMenu(self.import_button)
+        self.import_folder_action = menu.addAction("Trainer's output folder (PEFT)…")
+        self.import_gguf_action = menu.addAction("GGUF adapter file…")
+        self.import_button.setMenu(menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.use_button)
+        buttons.addWidget(self.import_button)
         buttons.addStretch(1)
         buttons.addWidget(self.rename_button)
         buttons.addWidget(self.delete_button)
@@ -77,6 +91,8 @@ class AdapterList(QWidget):
         self.use_button.clicked.connect(self._use)
         self.rename_button.clicked.connect(self._rename)
         self.delete_button.clicked.connect(self._delete)
+        self.import_folder_action.triggered.connect(self._import_folder)
+        self.import_gguf_action.triggered.connect(self._import_gguf)
         self.table.itemSelectionChanged.connect(self._update)
         self.table.itemDoubleClicked.connect(lambda _item: self._use())
         self._runs: list[AdapterRun] = []
@@ -134,6 +150,27 @@ class AdapterList(QWidget):
                                       f"Delete the adapter “{name}” and its training record? This cannot be undone.")
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_requested.emit(name)
+
+    def _import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "The trainer's output folder (adapter_config.json and "
+                                                  "adapter_model.safetensors)", str(Path.home()))
+        if folder:
+            self._ask_name(Path(folder))
+
+    def _import_gguf(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "A GGUF adapter", str(Path.home()),
+                                              "GGUF adapters (*.gguf);;All files (*)")
+        if path:
+            self._ask_name(Path(path))
+
+    def _ask_name(self, source: Path) -> None:
+        from crossroads.finetune.dataset import default_name
+        from crossroads.finetune.session import taken_names
+
+        suggested = default_name(source.stem if source.is_file() else source.name, taken_names())
+        name, ok = QInputDialog.getText(self, "Import the adapter", "Keep it under the name:", text=suggested)
+        if ok and name.strip():
+            self.import_requested.emit(str(source), name.strip())
 
     def _update(self) -> None:
         has = self.selected() is not None

@@ -1,5 +1,5 @@
 """The Fine-tune tab: choose and review the data, set the run (estimate measured on its first step), watch it
-train, keep and use the adapter.
+train, keep and use the adapter; or export the reviewed rows for a GPU trainer and import what it gives back.
 
 The tab is thin: the examples come from ``finetune.dataset``, the run from ``finetune.session`` (the training
 process is cancelled through the worker's token, so closing the window stops it with a checkpoint), and the kept
@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -43,6 +44,7 @@ from crossroads.finetune.dataset import (
     kb_passages,
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
+from crossroads.finetune.import_adapter import Imported
 from crossroads.finetune.job import TrainingJob
 from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.pipeline import Outcome
@@ -52,12 +54,22 @@ from crossroads.ui.evaluate.message_bar import MessageBar
 from crossroads.ui.finetune.adapter_list import AdapterList, loss_text
 from crossroads.ui.finetune.controls import DataForm, SettingsForm
 from crossroads.ui.finetune.example_table import ExampleModel, ExampleTable
+from crossroads.ui.finetune.gpu_box import (
+    ExportDone,
+    ExportRequest,
+    export_job,
+    exported_text,
+    import_job,
+    imported_text,
+)
 from crossroads.ui.finetune.loss_chart import LossChart
 from crossroads.ui.worker import Emit, Worker
 from crossroads.workspace import ModelSummary, Workspace
 
 log = logging.getLogger(__name__)
 
+EXPORT_TEXT = "Export for a GPU trainer…"
+CANCEL_EXPORT_TEXT = "Cancel the export"
 BEFORE_START = ("Time and peak memory are measured on the first training step and shown here before the rest "
                 "runs (roughly 2–3 s per step for a 135M model, 10–40 s for a 0.5B one on two cores).")
 MEASURING = "Measuring the first step… the time and peak memory follow in a moment."
@@ -123,6 +135,9 @@ class FineTunePanel(QWidget):
         self._trainer: Worker | None = None
         self._handle = RunHandle()
         self._checker: Worker | None = None
+        self._exporter: Worker | None = None
+        self._importer: Worker | None = None
+        self._import_source = Path()
         self._run_name = ""
         self._total_steps = 0
         self._last_result: AdapterRun | None = None
@@ -147,6 +162,11 @@ class FineTunePanel(QWidget):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         self.settings_form.layout().addRow(buttons)
+        self.export_button = QPushButton(EXPORT_TEXT)
+        self.export_button.setToolTip("Train on a GPU box instead: write the ticked rows as edited, with ready-to-run "
+                                      "Axolotl and LLaMA-Factory configurations for the loaded model and these "
+                                      "settings, into an empty folder. Nothing is trained here.")
+        self.settings_form.layout().addRow(self.export_button)
         self.unfinished = QComboBox()
         self.unfinished.setToolTip("Runs cancelled or interrupted before their end; each resumes from its checkpoint.")
         self.resume_button = QPushButton("Resume")
@@ -243,6 +263,8 @@ class FineTunePanel(QWidget):
         self.adapters.use_requested.connect(self.use)
         self.adapters.rename_requested.connect(self.rename)
         self.adapters.delete_requested.connect(self.delete)
+        self.adapters.import_requested.connect(lambda source, name: self.import_adapter(Path(source), name))
+        self.export_button.clicked.connect(self._on_export_clicked)
         self.refresh_runs()
         self._update_controls()
 
@@ -562,8 +584,9 @@ class FineTunePanel(QWidget):
     def shutdown(self, timeout: float = 20.0) -> None:
         """Closing the window: a training run stops with a checkpoint; one still loading its model is stopped at
         once (nothing to keep yet; an earlier checkpoint stays). The window never waits longer than ``timeout``."""
-        if self._preparer is not None:
-            self._preparer.cancel()
+        for worker in (self._preparer, self._exporter, self._importer):
+            if worker is not None:
+                worker.cancel()
         trainer, handle = self._trainer, self._handle
         if trainer is None:
             return
@@ -574,6 +597,102 @@ class FineTunePanel(QWidget):
             log.warning("the training process did not stop within %.0f s; stopping it", timeout)
             handle.job.kill()
             trainer.wait(5.0)
+
+    # -- training on a GPU box: export the reviewed rows, import the adapter -------------------------------
+
+    @property
+    def exporting(self) -> bool:
+        return self._exporter is not None
+
+    @property
+    def importing(self) -> bool:
+        return self._importer is not None
+
+    def _on_export_clicked(self) -> None:
+        if self._exporter is not None:
+            self._exporter.cancel()
+            self.export_button.setEnabled(False)
+            return
+        folder = QFileDialog.getExistingDirectory(self, "An empty folder for the export", str(Path.home()))
+        if folder:
+            self.export_to(Path(folder))
+
+    def export_to(self, folder: Path) -> None:
+        """Write the ticked rows, as edited, with the trainer configs into ``folder`` (new or empty), on a worker."""
+        if self.exporting or self.training:
+            return
+        model = self._workspace.model
+        try:
+            if model is None:
+                raise CrossroadsError(self._no_local_model("the export is made for the model it fine-tunes."))
+            settings = self.settings_form.settings(self._workspace.settings.resolved_threads())
+        except CrossroadsError as exc:
+            self.message.show_error(exc.message)
+            return
+        request = ExportRequest(folder, self.examples(), settings, model.path, self.data_form.held_out.value() / 100,
+                                self._eval_questions())
+        worker = Worker(partial(export_job, request), "finetune-export")
+        worker.event.connect(self._on_gpu_box_progress)
+        worker.finished.connect(self._on_exported)
+        worker.failed.connect(self._on_gpu_box_failed)
+        worker.cancelled.connect(self._on_export_cancelled)
+        worker.ended.connect(self._on_export_ended)
+        self._exporter = worker
+        self._update_controls()
+        worker.start()
+
+    def _on_gpu_box_progress(self, text: str) -> None:
+        if self.sender() in (self._exporter, self._importer):
+            self.message.show_info(text)
+
+    def _on_gpu_box_failed(self, message: str) -> None:
+        if self.sender() in (self._exporter, self._importer):
+            self.message.show_error(message)
+
+    def _on_exported(self, done: ExportDone) -> None:
+        if self.sender() is self._exporter:
+            self.message.show_info(exported_text(done))
+            self.status.emit(f"Exported the training data for a GPU trainer to {done.exported.folder}.")
+
+    def _on_export_cancelled(self) -> None:
+        if self.sender() is self._exporter:
+            self.message.show_info("Export cancelled; nothing was kept in the folder.")
+
+    def _on_export_ended(self) -> None:
+        if self.sender() is self._exporter:
+            self._exporter = None
+            self._update_controls()
+
+    def import_adapter(self, source: Path, name: str | None = None) -> None:
+        """Keep an adapter trained elsewhere for the loaded model (converted and checked on a worker)."""
+        if self.importing:
+            return
+        model = self._workspace.model
+        if model is None:
+            self.message.show_error(self._no_local_model("the adapter is imported for the model it was trained on."))
+            return
+        self._import_source = source
+        worker = Worker(partial(import_job, source, model.path, name), "finetune-import")
+        worker.event.connect(self._on_gpu_box_progress)
+        worker.finished.connect(self._on_imported)
+        worker.failed.connect(self._on_gpu_box_failed)
+        worker.ended.connect(self._on_import_ended)
+        self._importer = worker
+        self._update_controls()
+        worker.start()
+
+    def _on_imported(self, result: Imported) -> None:
+        if self.sender() is not self._importer:
+            return
+        self.message.show_info(imported_text(result, self._import_source))
+        if result.run is not None:
+            self.refresh_runs(select=result.run.name)
+            self.status.emit(f"The adapter “{result.run.name}” is imported and kept.")
+
+    def _on_import_ended(self) -> None:
+        if self.sender() is self._importer:
+            self._importer = None
+            self._update_controls()
 
     # -- 4. kept adapters ---------------------------------------------------------------------------------
 
@@ -667,6 +786,9 @@ class FineTunePanel(QWidget):
         self.model.set_editable(not self.training)
         self.delete_rows_button.setEnabled(not self.training and self.model.rowCount() > 0)
         self.adapters.use_button.setEnabled(self.adapters.selected() is not None and self._checker is None)
+        self.export_button.setText(CANCEL_EXPORT_TEXT if self.exporting else EXPORT_TEXT)
+        self.export_button.setEnabled(self.exporting or (not self.training and self.model.included_count() > 0))
+        self.adapters.import_button.setEnabled(not self.importing)
         self.settings_form.setEnabled(True)
         for widget in (self.settings_form.name, self.settings_form.steps, self.settings_form.epochs,
                        self.settings_form.rank, self.settings_form.learning_rate, self.settings_form.max_length):
