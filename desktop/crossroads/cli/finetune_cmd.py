@@ -15,9 +15,13 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crossroads.cli._progress import say
 from crossroads.errors import Cancelled, InputError
+
+if TYPE_CHECKING:
+    from crossroads.finetune.plan import TrainSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -135,9 +139,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """Build the data as a run would, write it with the trainer configs, train nothing."""
-    from crossroads.config import Settings
     from crossroads.finetune.export import base_model_ref, parse_trainers, write_export
-    from crossroads.finetune.plan import TrainSettings
     from crossroads.models.catalog import resolve_chat_model
     from crossroads.rag.prompting import SYSTEM_MESSAGE
 
@@ -145,11 +147,8 @@ def _export(args: argparse.Namespace) -> int:
     if not args.kb and not args.data:
         raise InputError("Give the training data to export: --kb KB and/or --data QA_FILE.")
     model_path = resolve_chat_model(args.model)
-    threads = Settings(threads=args.threads).resolved_threads()
-    settings = TrainSettings(rank=args.rank, alpha=2.0 * args.rank, learning_rate=args.learning_rate,
-                             max_length=args.max_length, epochs=args.epochs, max_steps=max(0, args.steps),
-                             grad_accumulation=args.accumulation, threads=threads)
-    examples = _examples(args, model_path, threads, SYSTEM_MESSAGE)
+    settings = _settings(args)
+    examples = _examples(args, model_path, settings.threads, SYSTEM_MESSAGE)
     _warn_overlap(args, examples)
     questions = []
     if args.eval_set:
@@ -170,12 +169,22 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace) -> TrainSettings:
+    """The run's settings from the flags: the same for a laptop run and for an export to a GPU box."""
     from crossroads.config import Settings
+    from crossroads.finetune.plan import TrainSettings
+
+    threads = Settings(threads=args.threads).resolved_threads()
+    return TrainSettings(rank=args.rank, alpha=2.0 * args.rank, learning_rate=args.learning_rate,
+                         max_length=args.max_length, epochs=args.epochs, max_steps=max(0, args.steps),
+                         grad_accumulation=args.accumulation, threads=threads)
+
+
+def _train(args: argparse.Namespace) -> int:
     from crossroads.finetune import events as ev
     from crossroads.finetune import pipeline
     from crossroads.finetune.parity import verdict_text
-    from crossroads.finetune.plan import TrainSettings, check_architecture
+    from crossroads.finetune.plan import check_architecture
     from crossroads.models.catalog import resolve_chat_model
     from crossroads.models.gguf_info import read_gguf_info
     from crossroads.rag.prompting import SYSTEM_MESSAGE
@@ -193,11 +202,8 @@ def _train(args: argparse.Namespace) -> int:
                              "--data QA_FILE.")
         model_path = resolve_chat_model(args.model)
         check_architecture(read_gguf_info(model_path).architecture)
-        threads = Settings(threads=args.threads).resolved_threads()
-        settings = TrainSettings(rank=args.rank, alpha=2.0 * args.rank, learning_rate=args.learning_rate,
-                                 max_length=args.max_length, epochs=args.epochs, max_steps=max(0, args.steps),
-                                 grad_accumulation=args.accumulation, threads=threads)
-        examples = _examples(args, model_path, threads, SYSTEM_MESSAGE)
+        settings = _settings(args)
+        examples = _examples(args, model_path, settings.threads, SYSTEM_MESSAGE)
         _warn_overlap(args, examples)
         checks = [e.question for e in examples if e.source != "general" and e.question][:2]
         job = pipeline.prepare(name, model_path, examples, settings, system_message=SYSTEM_MESSAGE,
