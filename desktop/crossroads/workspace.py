@@ -26,6 +26,7 @@ from crossroads import netwatch
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.config import Settings
 from crossroads.errors import InputError, ModelError, ServerError
+from crossroads.store.postgres.address import is_server_url
 
 if TYPE_CHECKING:
     from crossroads.compare import CompareEvent, Comparison
@@ -138,8 +139,8 @@ class Workspace:
         self._model: ModelSummary | None = None
         self._server: ServerSummary | None = None
         self._adapter: AdapterSummary | None = None
-        self._kbs: dict[Path, KnowledgeBase] = {}
-        self._histories: dict[Path, History] = {}
+        self._kbs: dict[Path | str, KnowledgeBase] = {}
+        self._histories: dict[Path | str, History] = {}
         self._embedders: dict[str, Embedder] = {}
 
     # -- settings ---------------------------------------------------------------------------------------------
@@ -318,11 +319,14 @@ class Workspace:
     # -- knowledge bases --------------------------------------------------------------------------------------
 
     def open_kb(self, name_or_path: str | Path, create: bool = True) -> KnowledgeBase:
-        """Open (and keep open) a knowledge base by name or folder; a new name creates an empty one."""
+        """Open (and keep open) a knowledge base by name or folder; a new name creates an empty one. A
+        ``postgresql://…?kb=NAME`` URL opens a team's shared one on its server, created only when ``create``."""
         from crossroads.store import KnowledgeBase
         from crossroads.store.registry import check_name, is_path_like, resolve_kb_path
 
         text = str(name_or_path)
+        if is_server_url(text):
+            return self._open_shared_kb(text, create)
         if not is_path_like(text):
             check_name(text)
         path = resolve_kb_path(text).resolve()
@@ -333,12 +337,26 @@ class Workspace:
                 self._kbs[path] = kb
             return kb
 
+    def _open_shared_kb(self, url: str, create: bool) -> KnowledgeBase:
+        from crossroads.store.postgres import PostgresKnowledgeBase, parse_server_url
+
+        key = parse_server_url(url).display
+        with self._lock:
+            kb = self._kbs.get(key)
+        if kb is None:
+            opened = PostgresKnowledgeBase.open(url, create=create)  # connecting may take seconds: not under the lock
+            with self._lock:
+                kb = self._kbs.setdefault(key, opened)  # type: ignore[arg-type]
+            if kb is not opened:
+                opened.close()
+        return kb
+
     def close_kb(self, kb: KnowledgeBase) -> None:
         """Forget an open knowledge base (before it is renamed or deleted)."""
+        key = _kb_key(kb)
         with self._lock:
-            path = kb.path.resolve()
-            self._kbs.pop(path, None)
-            history = self._histories.pop(path, None)
+            self._kbs.pop(key, None)
+            history = self._histories.pop(key, None)
         if history is not None:
             history.close()
         kb.close()
@@ -372,14 +390,18 @@ class Workspace:
         return kb.add_paths(list(paths), self.embedder(kb), s.chunk_tokens, s.chunk_overlap, cancel, on_event)
 
     def history(self, kb: KnowledgeBase) -> History:
+        """The questions asked of ``kb``. A shared knowledge base's history stays on this computer (one file per
+        server and knowledge base, under the data folder): what one consultant asked is not the team's."""
         from crossroads.history import History
 
-        path = kb.path.resolve()
+        key = _kb_key(kb)
         with self._lock:
-            history = self._histories.get(path)
+            history = self._histories.get(key)
             if history is None:
-                history = History(path)
-                self._histories[path] = history
+                folder = key if isinstance(key, Path) else shared_history_dir(key)
+                folder.mkdir(parents=True, exist_ok=True)
+                history = History(folder)
+                self._histories[key] = history
             return history
 
     # -- asking -----------------------------------------------------------------------------------------------
@@ -478,4 +500,31 @@ def settings_with(settings: Settings, **changes: Any) -> Settings:
     if problems:
         raise InputError(" ".join(problems))
     return updated
+
+
+def _kb_key(kb: KnowledgeBase) -> Path | str:
+    """What the workspace keeps an open knowledge base under: its folder, or a shared one's URL (no password)."""
+    return kb.path.resolve() if isinstance(kb.path, Path) else str(kb.path)
+
+
+def kb_server(kb: KnowledgeBase | None) -> str | None:
+    """``host:port`` of the server a shared knowledge base lives on; None for one on this computer."""
+    address = getattr(kb, "address", None)
+    return str(address.where) if address is not None else None
+
+
+def kb_server_is_local(kb: KnowledgeBase) -> bool:
+    """Whether a shared knowledge base's server is this computer (a loopback address or a local socket)."""
+    address = getattr(kb, "address", None)
+    return address is None or address.host.startswith("/") or _is_loopback(address.host)
+
+
+def shared_history_dir(display_url: str) -> Path:
+    """The local folder for a shared knowledge base's question history: named by a digest of its URL."""
+    import hashlib
+
+    from crossroads.config import data_dir
+
+    digest = hashlib.sha256(display_url.encode("utf-8")).hexdigest()[:16]
+    return data_dir() / "shared-knowledge-bases" / digest
 

@@ -82,10 +82,12 @@ def run(options: LaunchOptions) -> int:
     elif options.kb:
         window.library.open_kb(options.kb)
     elif prefs.last_kb():
+        from crossroads.store.postgres.address import is_server_url
         from crossroads.store.registry import list_kbs
 
-        if prefs.last_kb() in list_kbs():
-            window.library.open_kb(str(prefs.last_kb()))
+        last = str(prefs.last_kb())
+        if is_server_url(last) or last in list_kbs():  # a team's shared one is reopened, never created again
+            window.library.open_kb(last)
 
     if options.screenshot is not None:
         _arrange_screenshot(window, options, app)

@@ -1,7 +1,9 @@
 """The library: knowledge bases (one per client), their documents, and indexing with progress and cancel.
 
 Opening, indexing, removing, renaming and deleting all run on workers; asking questions never waits for them.
-Files dropped while an indexing run is busy wait their turn in a queue.
+Files dropped while an indexing run is busy wait their turn in a queue. Besides the knowledge bases on this
+computer, the list offers a team's shared ones on a PostgreSQL server: those opened before are listed by name and
+server (their URL is remembered without its password; a password typed this session is kept in memory only).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -32,12 +35,26 @@ from PySide6.QtWidgets import (
 
 from crossroads.cancel import CancelToken
 from crossroads.store import KnowledgeBase
+from crossroads.store.postgres.address import is_server_url, parse_server_url
 from crossroads.store.records import IndexEvent, IndexSummary
 from crossroads.ui.document_table import DocumentTableModel
 from crossroads.ui.worker import Emit, Worker
-from crossroads.workspace import Workspace
+from crossroads.workspace import Workspace, kb_server
 
 _NEW_KB = "New knowledge base…"
+_SHARED_KB = "Shared knowledge base on a server…"
+_SHARED = "\x00shared"  # the combo's data for that item (None is "New knowledge base…")
+
+
+def shared_label(url: str) -> str:
+    """How a shared knowledge base is listed: its name and its server, never a password."""
+    address = parse_server_url(url)
+    return f"{address.kb} — {address.where} (shared)"
+
+
+def kb_key(kb: KnowledgeBase) -> str:
+    """The combo's data for an open knowledge base: its name, or a shared one's URL without the password."""
+    return str(kb.path) if kb_server(kb) is not None else kb.name
 
 
 class LibraryPanel(QWidget):
@@ -45,6 +62,7 @@ class LibraryPanel(QWidget):
     documents_changed = Signal(object)  # KnowledgeBase, after indexing or removing
     status = Signal(str)
     failed = Signal(str)
+    forget_shared = Signal(str)  # a shared knowledge base's URL (no password) to drop from the remembered list
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +74,8 @@ class LibraryPanel(QWidget):
         self._busy_kb: Worker | None = None
         self._index_started = 0.0
         self._after_open: list[Callable[[KnowledgeBase], None]] = []
+        self._recent_shared: list[str] = []  # shared knowledge bases opened before: URLs without passwords
+        self._shared_urls: dict[str, str] = {}  # that URL -> the one with this session's password
 
         title = QLabel("Library")
         title.setObjectName("panelTitle")
@@ -77,6 +97,8 @@ class LibraryPanel(QWidget):
         menu = QMenu(self.kb_menu)
         self.rename_action = menu.addAction("Rename…", self.rename_kb)
         self.delete_action = menu.addAction("Delete…", self.delete_kb)
+        self.forget_action = menu.addAction("Remove from this list", self.forget_shared_kb)
+        self.forget_action.setToolTip("Stop listing this shared knowledge base here; it stays on its server.")
         self.kb_menu.setMenu(menu)
 
         self.model = DocumentTableModel()
@@ -157,17 +179,33 @@ class LibraryPanel(QWidget):
     def indexing(self) -> bool:
         return self._index_worker is not None
 
+    @property
+    def shared(self) -> bool:
+        """Whether the open knowledge base is a team's, on a PostgreSQL server."""
+        return kb_server(self._kb) is not None
+
+    def set_recent_shared(self, urls: list[str]) -> None:
+        """The shared knowledge bases to list (URLs without passwords), newest first."""
+        self._recent_shared = [u for u in urls if is_server_url(u)]
+        self.refresh_kb_list()
+
     def refresh_kb_list(self, select: str | None = None) -> None:
         from crossroads.store.registry import list_kbs
 
-        current = select or (self._kb.name if self._kb is not None else None)
+        current = select or (kb_key(self._kb) if self._kb is not None else None)
         self.kb_combo.blockSignals(True)
         self.kb_combo.clear()
         for name in list_kbs():
             self.kb_combo.addItem(name, name)
+        shared = list(self._recent_shared)
+        if current and is_server_url(current) and current not in shared:
+            shared.append(current)
+        for url in shared:
+            self.kb_combo.addItem(shared_label(url), url)
         if current and self.kb_combo.findData(current) < 0:
             self.kb_combo.addItem(current, current)
         self.kb_combo.addItem(_NEW_KB, None)
+        self.kb_combo.addItem(_SHARED_KB, _SHARED)
         if current:
             self.kb_combo.setCurrentIndex(self.kb_combo.findData(current))
         else:
@@ -184,6 +222,12 @@ class LibraryPanel(QWidget):
         self.reindex_button.setEnabled(has_kb and idle and self.model.rowCount() > 0)
         self.remove_button.setEnabled(has_kb and idle and self.model.rowCount() > 0)
         self.kb_menu.setEnabled(has_kb and idle)
+        shared = self.shared
+        self.rename_action.setEnabled(not shared)
+        self.delete_action.setEnabled(not shared)
+        self.forget_action.setVisible(shared)
+        self.kb_menu.setToolTip("Remove this shared knowledge base from the list (it stays on its server)" if shared
+                                else "Rename or delete this knowledge base")
         self.empty_hint.setVisible(has_kb and self.model.rowCount() == 0)
 
     def _set_indexing(self, on: bool) -> None:
@@ -197,32 +241,79 @@ class LibraryPanel(QWidget):
 
     # -- opening knowledge bases ------------------------------------------------------------------------------
 
-    def open_kb(self, name: str, then: Callable[[KnowledgeBase], None] | None = None) -> None:
-        """Open (creating if new) the named knowledge base on a worker; ``then`` runs once it is open."""
+    def open_kb(self, name: str, then: Callable[[KnowledgeBase], None] | None = None, create: bool = False) -> None:
+        """Open a knowledge base on a worker: a name or folder on this computer (created when new), or a shared
+        one's URL (created on its server only when ``create``); ``then`` runs once it is open."""
         if then is not None:
             self._after_open.append(then)
         ws = self._ws
+        shared = is_server_url(name)
+        if shared:
+            shown = parse_server_url(name).display
+            if name == shown:
+                name = self._shared_urls.get(shown, name)  # with the password typed this session, if any
+            else:
+                self._shared_urls[shown] = name
 
         def job(cancel: CancelToken, emit: Emit) -> tuple[KnowledgeBase, list[Any]]:
-            kb = ws.open_kb(name)
+            kb = ws.open_kb(name, create=create or not shared)
             return kb, kb.documents()
 
-        self.status.emit(f"Opening {name}…")
-        self._start(job, "open-kb", self._on_opened)
+        label = shared_label(name) if shared else name
+        self.status.emit(f"Opening {label}…")
+        self._start(job, "open-kb", self._on_opened, on_failed=self._on_open_failed)
+
+    def _on_open_failed(self, message: str) -> None:
+        self._after_open.clear()
+        self.refresh_kb_list()  # the list shows the knowledge base still open, not the one that failed
+        self.failed.emit(message)
 
     def _on_kb_activated(self, index: int) -> None:
-        name = self.kb_combo.itemData(index)
-        if name is None:
+        key = self.kb_combo.itemData(index)
+        if key is None:
             self.create_kb()
-        elif self._kb is None or name != self._kb.name:
-            self.open_kb(str(name))
+        elif key == _SHARED:
+            self.choose_shared_kb()
+        elif self._kb is None or key != kb_key(self._kb):
+            self.open_kb(str(key))
+
+    def choose_shared_kb(self) -> None:
+        """Ask for a shared knowledge base (server, password, name) and open it."""
+        from crossroads.ui.shared_kb_dialog import SharedKbDialog
+
+        server = ""
+        if self._recent_shared:
+            last = urlsplit(self._recent_shared[0])
+            server = urlunsplit((last.scheme, last.netloc, last.path, "", ""))
+        dialog = SharedKbDialog(server=server, parent=self)
+        if dialog.exec() != SharedKbDialog.DialogCode.Accepted:
+            self.refresh_kb_list()
+            return
+        url, create = dialog.choice()
+        self.open_kb(url, create=create)
+
+    def forget_shared_kb(self) -> None:
+        """Stop listing the open shared knowledge base; it stays on its server and is closed here."""
+        kb = self._kb
+        if kb is None or not self.shared or self.indexing:
+            return
+        key = kb_key(kb)
+        self._recent_shared = [u for u in self._recent_shared if u != key]
+        self._shared_urls.pop(key, None)
+        self._ws.close_kb(kb)
+        self._kb = None
+        self.model.set_documents([])
+        self.refresh_kb_list()
+        self.forget_shared.emit(key)
+        self.kb_changed.emit(None)
 
     def _on_opened(self, result: tuple[KnowledgeBase, list[Any]]) -> None:
         kb, documents = result
         self._kb = kb
         self.model.set_documents(documents)
-        self.refresh_kb_list(select=kb.name)
-        self.status.emit(f"Knowledge base “{kb.name}”: {len(documents)} documents")
+        self.refresh_kb_list(select=kb_key(kb))
+        where = f" on {kb_server(kb)}" if kb_server(kb) is not None else ""
+        self.status.emit(f"Knowledge base “{kb.name}”{where}: {len(documents)} documents")
         self.kb_changed.emit(kb)
         callbacks, self._after_open = self._after_open, []
         for callback in callbacks:
@@ -246,7 +337,7 @@ class LibraryPanel(QWidget):
 
     def rename_kb(self) -> None:
         kb = self._kb
-        if kb is None or self.indexing:
+        if kb is None or self.indexing or self.shared:
             return
         new, ok = QInputDialog.getText(self, "Rename knowledge base", "New name:", text=kb.name)
         if not ok or not new.strip() or new.strip() == kb.name:
@@ -269,7 +360,7 @@ class LibraryPanel(QWidget):
 
     def delete_kb(self) -> None:
         kb = self._kb
-        if kb is None or self.indexing:
+        if kb is None or self.indexing or self.shared:
             return
         answer = QMessageBox.question(
             self, "Delete knowledge base",

@@ -36,12 +36,19 @@ from crossroads.config import Settings
 from crossroads.store import KnowledgeBase
 from crossroads.ui import theme
 from crossroads.ui.compare.compare_panel import ComparePanel
-from crossroads.ui.library_panel import LibraryPanel
+from crossroads.ui.library_panel import LibraryPanel, kb_key
 from crossroads.ui.model_bar import ModelBar
 from crossroads.ui.notice_bar import NoticeBar
 from crossroads.ui.preferences import Preferences
 from crossroads.ui.worker import Emit, Worker, stop_all
-from crossroads.workspace import AdapterSummary, ModelSummary, ServerSummary, Workspace
+from crossroads.workspace import (
+    AdapterSummary,
+    ModelSummary,
+    ServerSummary,
+    Workspace,
+    kb_server,
+    kb_server_is_local,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,23 @@ def server_status(server: ServerSummary) -> tuple[str, str]:
            "connection attempted through Python's sockets is still counted here. Choose a local model in the model "
            "bar to answer offline again.")
     return text, tip
+
+
+def shared_kb_status(kb: KnowledgeBase, text: str, tip: str, model_server: bool) -> tuple[str, str]:
+    """The status bar's words while the open knowledge base is a team's on a PostgreSQL server."""
+    where = kb_server(kb)
+    if kb_server_is_local(kb):
+        return (f"{text} · documents in this computer's PostgreSQL at {where}",
+                f"{tip}\n\nThe knowledge base “{kb.name}” is kept by the PostgreSQL server at {where}, on this "
+                "computer.")
+    answered = "by the model server" if model_server else "on this computer"
+    shared_tip = (f"The knowledge base “{kb.name}” is kept by the PostgreSQL server at {where}: its documents' text "
+                  "and vectors are there, and each search sends the question's words and vector to it. The passages "
+                  f"found come back and the answer is made {answered}. The questions you ask are kept on this "
+                  "computer.")
+    if model_server:
+        return f"{text} · documents on the PostgreSQL server at {where}", f"{tip}\n\n{shared_tip}"
+    return f"● Documents on the PostgreSQL server at {where} · answers made on this computer", shared_tip
 
 
 def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
@@ -100,6 +124,8 @@ class MainWindow(QMainWindow):
         self.model_bar.server_requested.connect(self.open_server_dialog)
         self.notice = NoticeBar()
         self.library = LibraryPanel(self.workspace)
+        self.library.set_recent_shared(self.prefs.recent_shared_kbs())
+        self.library.forget_shared.connect(self.prefs.forget_shared_kb)
         self.compare = ComparePanel(self.workspace)
         from crossroads.ui.decide.panel import DecidePanel
         from crossroads.ui.evaluate.panel import EvaluatePanel
@@ -195,6 +221,10 @@ class MainWindow(QMainWindow):
         add_docs.setShortcut(QKeySequence("Ctrl+D"))
         add_docs.triggered.connect(self.library.add_files_button.click)
         file_menu.addAction(add_docs)
+        shared_kb = QAction("Open a shared knowledge base…", self)
+        shared_kb.setToolTip("A team's knowledge base on a PostgreSQL server with pgvector")
+        shared_kb.triggered.connect(self.library.choose_shared_kb)
+        file_menu.addAction(shared_kb)
         file_menu.addSeparator()
         settings = QAction("Settings…", self)
         settings.setShortcut(QKeySequence("Ctrl+,"))
@@ -310,12 +340,17 @@ class MainWindow(QMainWindow):
         count = netwatch.attempts()
         colors = theme.colors()
         server = self.workspace.server
+        kb = self.library.knowledge_base
         if server is not None:
             text, tip = server_status(server)
             color = colors.notice
         else:
             text, tip = "● Offline — nothing leaves this computer", OFFLINE_TIP
             color = colors.good
+        if kb is not None and kb_server(kb) is not None:
+            text, tip = shared_kb_status(kb, text, tip, server is not None)
+            if not kb_server_is_local(kb):
+                color = colors.notice
         if count:
             other = " other" if server is not None else ""
             attempted = f"{count}{other} network connection(s) attempted through Python"
@@ -546,7 +581,12 @@ class MainWindow(QMainWindow):
         self.compare.set_knowledge_base(kb, has_documents)
         self.evaluate.set_knowledge_base(kb if has_documents else None)
         self.finetune.set_knowledge_base(kb)
-        self.prefs.remember_kb(kb.name if kb is not None else None)
+        key = kb_key(kb) if kb is not None else None
+        self.prefs.remember_kb(key)
+        if key is not None and kb_server(kb) is not None:
+            self.prefs.remember_shared_kb(key)
+            self.library.set_recent_shared(self.prefs.recent_shared_kbs())
+        self._show_offline()
 
     def _on_comparison(self, data: dict[str, Any]) -> None:
         self._comparisons = [*self._comparisons[-19:], data]

@@ -94,7 +94,26 @@ class Preferences:
         return str(value) if value else None
 
     def remember_kb(self, name: str | None) -> None:
+        """The knowledge base to open next time: a name, or a shared one's URL (never with a password)."""
         self._q.setValue("last_kb", name or "")
+        self._q.sync()
+
+    def recent_shared_kbs(self) -> list[str]:
+        """Shared knowledge bases opened before, newest first: their URLs without passwords."""
+        raw = self._q.value("recent_shared_kbs", [])
+        if isinstance(raw, str):
+            raw = [raw]
+        return [str(x) for x in (raw or []) if str(x)]
+
+    def remember_shared_kb(self, url: str) -> None:
+        recent = [url, *[u for u in self.recent_shared_kbs() if u != url]][:RECENT_LIMIT]
+        self._q.setValue("recent_shared_kbs", recent)
+        self._q.sync()
+
+    def forget_shared_kb(self, url: str) -> None:
+        self._q.setValue("recent_shared_kbs", [u for u in self.recent_shared_kbs() if u != url])
+        if self.last_kb() == url:
+            self._q.setValue("last_kb", "")
         self._q.sync()
 
     # -- look -------------------------------------------------------------------------------------------------

@@ -77,3 +77,32 @@ def parse_server_url(value: str) -> ServerAddress:
 
 def _query_password(query: list[tuple[str, str]]) -> str | None:
     return next((v for k, v in query if k == "password" and v), None)
+
+
+def compose_server_url(server: str, kb: str, password: str | None = None) -> str:
+    """The knowledge-base URL the app's "Shared knowledge base" dialog builds: the server's URL as the team gives
+    it (``postgresql://USER@HOST:PORT/DATABASE``, maybe with options), the knowledge base's name, and a password
+    typed for this session (kept out of the URL the app remembers)."""
+    from crossroads.store.registry import check_name
+
+    text = server.strip()
+    if not is_server_url(text):
+        raise InputError("Give the server as postgresql://USER@HOST:PORT/DATABASE (the address your team uses).")
+    parts = urlsplit(text)
+    if not parts.hostname and not any(k == "host" for k, _ in parse_qsl(parts.query)):
+        raise InputError("The server address has no host: give it as postgresql://USER@HOST:PORT/DATABASE.")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise InputError("The port in the server address is not a number between 0 and 65535.") from None
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "kb"]
+    query.append(("kb", check_name(kb)))
+    netloc = parts.netloc
+    if password:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        if not user:
+            raise InputError("A password needs a user name: give the server as postgresql://USER@HOST:PORT/DATABASE.")
+        netloc = f"{user}:{quote(password, safe='')}@{hostport}"
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
+

@@ -1,0 +1,176 @@
+""""Shared knowledge base on a server…": a team's knowledge base on PostgreSQL with pgvector.
+
+The user gives the server as the team writes it (``postgresql://USER@HOST:PORT/DATABASE``), a password for this
+session if the server asks for one (else libpq's ``~/.pgpass`` and ``PGPASSWORD`` apply), and the knowledge base's
+name. "List knowledge bases" asks the server on a worker (an unreachable host must not freeze the window); OK only
+returns the choice, and the library opens it on a worker like any knowledge base.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crossroads.cancel import CancelToken
+from crossroads.errors import InputError
+from crossroads.store.postgres.address import compose_server_url
+from crossroads.ui import theme
+from crossroads.ui.worker import Emit, Worker
+
+EXAMPLE_SERVER = "postgresql://USER@HOST:5432/DATABASE"
+SHARING_NOTE = ("The documents' text and their vectors are kept on that server, for everyone with access to it. "
+                "Questions are still answered here (or by the model server you chose), and the questions you ask "
+                "are kept on this computer only.")
+
+
+class SharedKbDialog(QDialog):
+    """Asks for a shared knowledge base; ``choice()`` gives (URL, create if new) after OK. The URL may hold the
+    password typed here: the caller keeps it for the session and remembers only the URL without it."""
+
+    def __init__(self, server: str = "", kb: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Shared knowledge base")
+        self._lister: Worker | None = None
+
+        self.server = QLineEdit(server)
+        self.server.setPlaceholderText(EXAMPLE_SERVER)
+        self.server.setMinimumWidth(400)
+        self.server.setToolTip("The PostgreSQL server with pgvector your team uses, as a libpq URL; options such as "
+                               "?sslmode=require are kept.")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("optional; else ~/.pgpass or PGPASSWORD")
+        self.password.setToolTip("Kept for this session only, never saved.")
+        self.kb = QComboBox()
+        self.kb.setEditable(True)
+        self.kb.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.kb.setCurrentText(kb)
+        line = self.kb.lineEdit()
+        if line is not None:
+            line.setPlaceholderText("the knowledge base's name, for example the client's")
+        self.create = QCheckBox("Create it on the server if it does not exist yet")
+        self.create.setToolTip("Left off, a mistyped name is refused instead of starting a new, empty knowledge "
+                               "base that your team would then see.")
+
+        self.list_button = QPushButton("List knowledge bases")
+        self.list_button.setToolTip("Ask the server which knowledge bases it holds.")
+        self.list_button.clicked.connect(self.list_kbs)
+        self.result = QLabel("")
+        self.result.setObjectName("sharedKbResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        note = QLabel(SHARING_NOTE)
+        note.setWordWrap(True)
+        note.setObjectName("muted")
+
+        form = QFormLayout()
+        form.addRow("Server", self.server)
+        form.addRow("Password", self.password)
+        form.addRow("Knowledge base", self.kb)
+        form.addRow("", self.create)
+        list_row = QHBoxLayout()
+        list_row.addWidget(self.list_button)
+        list_row.addWidget(self.result, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Open")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(list_row)
+        layout.addWidget(note)
+        layout.addWidget(self.buttons)
+        self.server.textChanged.connect(self._sync)
+        self.kb.currentTextChanged.connect(self._sync)
+        self._sync()
+
+    # -- the choice -------------------------------------------------------------------------------------------
+
+    def choice(self) -> tuple[str, bool]:
+        """The knowledge base's URL (with the password typed here, if any) and whether to create it."""
+        url = compose_server_url(self.server.text(), self.kb.currentText(), self.password.text() or None)
+        return url, self.create.isChecked()
+
+    def accept(self) -> None:
+        """A malformed address or name is said here, beside the fields, and the dialog stays open."""
+        try:
+            self.choice()
+        except InputError as exc:
+            self._say(exc.message, bad=True)
+            return
+        super().accept()
+
+    def _sync(self) -> None:
+        has_server = bool(self.server.text().strip())
+        self.ok_button.setEnabled(has_server and bool(self.kb.currentText().strip()))
+        self.list_button.setEnabled(has_server and self._lister is None)
+
+    def _say(self, text: str, bad: bool = False) -> None:
+        self.result.setText(text)
+        self.result.setStyleSheet(f"color: {theme.css(theme.colors().bad)};" if bad else "")
+
+    # -- List knowledge bases ---------------------------------------------------------------------------------
+
+    @property
+    def listing(self) -> bool:
+        return self._lister is not None
+
+    def list_kbs(self) -> None:
+        if self._lister is not None:
+            return
+        server, password = self.server.text(), self.password.text() or None
+
+        def job(cancel: CancelToken, emit: Emit) -> list[str]:
+            from crossroads.store.postgres.listing import list_server_kbs
+
+            return list_server_kbs(server, password)
+
+        self._say("Asking the server…")
+        worker = Worker(job, "shared-kb-list")
+        worker.finished.connect(self._on_listed)
+        worker.failed.connect(self._on_list_failed)
+        worker.ended.connect(self._on_list_ended)
+        self._lister = worker
+        self._sync()
+        worker.start()
+
+    def _on_listed(self, names: list[str]) -> None:
+        typed = self.kb.currentText().strip()
+        self.kb.clear()
+        self.kb.addItems(names)
+        self.kb.setCurrentText(typed if typed else names[0] if len(names) == 1 else "")
+        if not names:
+            self._say("Connected. The server holds no knowledge base yet: name one and tick “Create it”.")
+            return
+        missing = typed and typed not in names
+        self._say(f"Connected. It holds: {', '.join(names)}." + (f" Not “{typed}”." if missing else ""))
+
+    def _on_list_failed(self, message: str) -> None:
+        self._say(message, bad=True)
+
+    def _on_list_ended(self) -> None:
+        self._lister = None
+        self._sync()
+
+    def done(self, result: int) -> None:
+        """Closing while the server is asked: its answer would reach a closed dialog; stop listening to it."""
+        lister, self._lister = self._lister, None
+        if lister is not None:
+            lister.finished.disconnect(self._on_listed)
+            lister.failed.disconnect(self._on_list_failed)
+            lister.ended.disconnect(self._on_list_ended)
+            lister.cancel()
+        super().done(result)
