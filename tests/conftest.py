@@ -90,29 +90,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    """A real OpenAI-compatible server (llama-cpp-python's) serving the tiny model on 127.0.0.1; its base URL.
-
-    ``--interrupt_requests False``: by default that server ends a streaming answer when another request comes,
-    which would cut one column short when two are asked at once. It answers requests one after the other.
-    ``--flash_attn True`` as the in-process engine: without it the numbers differ enough to change greedy answers.
-    """
+def start_llama_server(args: list[str], log_path: Path) -> Iterator[str]:
+    """Run llama-cpp-python's OpenAI-compatible server with ``args`` on a free port of 127.0.0.1 until the caller is
+    done; its base URL."""
     import http.client
     import subprocess
     import sys
     import time
 
-    pytest.importorskip("fastapi", reason="the server tests need the dev extra: pip install -e '.[dev]'")
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_model_path), "--model_alias",
-             TEST_CHAT_MODEL, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
-             "--flash_attn", "True", "--interrupt_requests", "False", "--verbose", "False"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", *args], stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)})  # also over a config file
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 180
@@ -138,8 +127,43 @@ def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(timeout=20)
 
+
+@pytest.fixture(scope="session")
+def model_server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real OpenAI-compatible server (llama-cpp-python's) serving the tiny model on 127.0.0.1; its base URL.
+
+    ``--interrupt_requests False``: by default that server ends a streaming answer when another request comes,
+    which would cut one column short when two are asked at once. It answers requests one after the other.
+    ``--flash_attn True`` as the in-process engine: without it the numbers differ enough to change greedy answers.
+    """
+    pytest.importorskip("fastapi", reason="the server tests need the dev extra: pip install -e '.[dev]'")
+    yield from start_llama_server(
+        ["--model", str(tiny_model_path), "--model_alias", TEST_CHAT_MODEL, "--n_ctx", "2048", "--n_threads", "2",
+         "--flash_attn", "True", "--interrupt_requests", "False", "--verbose", "False"],
+        tmp_path_factory.mktemp("server") / "server.log",
+    )
+
+
+TUNED_SERVED_MODEL = "smollm2-tuned"  # the tiny model with tiny_lora_path applied, as model_server_with_lora serves it
+
+
+@pytest.fixture(scope="session")
+def model_server_with_lora(tiny_model_path: Path, tiny_lora_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real server serving the tiny model twice, the way teams serve a fine-tuned model (vLLM --lora-modules,
+    Ollama's ADAPTER): as TEST_CHAT_MODEL, and with the LoRA adapter applied as TUNED_SERVED_MODEL. Its base URL."""
+    import json
+
+    pytest.importorskip("fastapi", reason="the server tests need the dev extra: pip install -e '.[dev]'")
+    folder = tmp_path_factory.mktemp("lora-server")
+    common = {"model": str(tiny_model_path), "n_ctx": 2048, "n_threads": 2, "n_threads_batch": 2,
+              "flash_attn": True, "verbose": False}
+    config = {"interrupt_requests": False, "models": [
+        {**common, "model_alias": TEST_CHAT_MODEL},
+        {**common, "model_alias": TUNED_SERVED_MODEL, "lora_path": str(tiny_lora_path)},
+    ]}
+    (folder / "config.json").write_text(json.dumps(config))
+    yield from start_llama_server(["--config_file", str(folder / "config.json")], folder / "server.log")
 
 
 # -- a real PostgreSQL with pgvector ----------------------------------------------------------------------------

@@ -146,3 +146,27 @@ def test_the_api_key_typed_wins_over_the_environment(monkeypatch: pytest.MonkeyP
     assert server_api_key("typed") == "typed"
     monkeypatch.delenv(SERVER_API_KEY_ENV)
     assert server_api_key(None) is None
+
+
+def test_the_servers_fine_tuned_model_answers_the_fine_tuned_modes_until_it_is_removed(
+    model_server_with_lora: str,
+) -> None:
+    from tests.conftest import TEST_CHAT_MODEL, TUNED_SERVED_MODEL
+
+    workspace = Workspace(Settings(max_tokens=8, context_size=2048))
+    try:
+        summary = workspace.use_server(model_server_with_lora, TEST_CHAT_MODEL, finetuned_model=TUNED_SERVED_MODEL)
+        assert summary.finetuned_model == TUNED_SERVED_MODEL
+        adapter = workspace.adapter
+        assert adapter is not None and (adapter.name, adapter.path, adapter.kind) == (TUNED_SERVED_MODEL, None,
+                                                                                      "served")
+        comparison = workspace.ask("What is two plus two?", ["plain", "finetuned"], None)
+        assert [a.mode for a in comparison.answers] == ["plain", "finetuned"]
+        assert comparison.adapter_name == TUNED_SERVED_MODEL
+        workspace.unload_adapter()
+        assert workspace.adapter is None and workspace.server is not None
+        assert workspace.server.finetuned_model is None
+        with pytest.raises(InputError, match="a local adapter cannot be applied there"):
+            workspace.ask("Hello?", ["plain", "finetuned"], None)
+    finally:
+        workspace.close()

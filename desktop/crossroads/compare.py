@@ -145,7 +145,7 @@ class Comparison:
     retrieval_s: float = 0.0
     dropped_sources: int = 0
     created_at: float = field(default_factory=time.time)
-    adapter_path: str | None = None  # the LoRA adapter of the fine-tuned modes, if any was asked
+    adapter_path: str | None = None  # what answered the fine-tuned modes, if asked: an adapter file or a served model
     adapter_name: str | None = None  # its name as the columns show it (a kept run's name, else the file's stem)
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def compare(
 ) -> Iterator[CompareEvent]:
     """Answer ``question`` in every mode at once; see the module docstring for the event stream."""
     question, modes = check_request(
-        question, modes, kb is not None and embedder is not None, engine.adapter_path is not None
+        question, modes, kb is not None and embedder is not None, engine.finetuned is not None
     )
     adapter = engine.adapter_name
     needs_documents = any(MODES[m].uses_documents for m in modes)
@@ -367,7 +367,7 @@ def run_comparison(
             on_event(event)
     order = {m: i for i, m in enumerate(parse_modes(modes))}
     answers.sort(key=lambda a: order[a.mode])
-    tuned = any(MODES[m].uses_adapter for m in order) and engine.adapter_path is not None
+    tuned = any(MODES[m].uses_adapter for m in order) and engine.finetuned is not None
     return Comparison(question.strip(), engine.name, engine.location, answers, retrieval_s, dropped,
-                      adapter_path=str(engine.adapter_path) if tuned else None,
+                      adapter_path=engine.finetuned if tuned else None,
                       adapter_name=engine.adapter_name if tuned else None)

@@ -68,6 +68,7 @@ class ServerSummary:
     host: str
     port: int
     context_size: int
+    finetuned_model: str | None = None  # the served model with the adapter applied, answering the fine-tuned modes
 
     @property
     def address(self) -> str:
@@ -126,9 +127,9 @@ class AdapterSummary:
     """What the model bar shows about the loaded fine-tuned adapter."""
 
     name: str
-    path: Path
+    path: Path | None  # None for a model server's fine-tuned model: no file here
     file_size: int
-    kind: str = "adapter"  # or "model": a whole fine-tuned GGUF answers the fine-tuned modes
+    kind: str = "adapter"  # or "model": a whole fine-tuned GGUF; or "served": a model server's fine-tuned model
 
 
 class Workspace:
@@ -205,11 +206,17 @@ class Workspace:
         return self._server
 
     def use_server(
-        self, base_url: str, model: str | None = None, api_key: str | None = None, cancel: CancelToken = NEVER
+        self,
+        base_url: str,
+        model: str | None = None,
+        api_key: str | None = None,
+        cancel: CancelToken = NEVER,
+        finetuned_model: str | None = None,
     ) -> ServerSummary:
         """Answer with a model on an OpenAI-compatible server instead of the local one (which is closed once the
         server has answered: an unreachable server, a wrong URL or an unknown model leaves the previous one loaded).
-        ``model`` may be left out when the server serves one; ``api_key`` defaults to the environment's."""
+        ``model`` may be left out when the server serves one; ``api_key`` defaults to the environment's.
+        ``finetuned_model``: the server's model with the adapter applied, for the fine-tuned modes."""
         from crossroads.engine.server_engine import ServerEngine
 
         host, port = server_address(base_url)
@@ -224,14 +231,17 @@ class Workspace:
                                       f"name the one to use. {listed}")
                 model = served[0]
             cancel.raise_if_cancelled()
-            engine = ServerEngine(base_url, model, context_size=self._settings.context_size, api_key=key)
+            engine = ServerEngine(base_url, model, context_size=self._settings.context_size, api_key=key,
+                                  finetuned_model=finetuned_model)
             if cancel.cancelled:
                 engine.close()
                 cancel.raise_if_cancelled()
             summary = ServerSummary(name=engine.name, base_url=engine.base_url, host=host, port=port,
-                                    context_size=engine.context_size)
+                                    context_size=engine.context_size, finetuned_model=engine.finetuned_model)
+            tuned = (AdapterSummary(name=engine.finetuned_model, path=None, file_size=0, kind="served")
+                     if engine.finetuned_model else None)
             with self._lock:
-                old, self._engine, self._model, self._adapter = self._engine, engine, None, None
+                old, self._engine, self._model, self._adapter = self._engine, engine, None, tuned
                 self._server = summary
                 netwatch.allow_server(host, port)  # set before the probe ends: no gap where it would count
         if old is not None:
@@ -280,6 +290,10 @@ class Workspace:
         engine = self._engine
         if isinstance(engine, LlamaEngine):
             engine.unload_adapter()
+        elif engine is not None and self._server is not None:
+            engine.finetuned_model = None  # type: ignore[attr-defined]
+            with self._lock:
+                self._server = replace(self._server, finetuned_model=None)
         with self._lock:
             self._adapter = None
 
@@ -313,7 +327,8 @@ class Workspace:
         from crossroads.compare import MODES, parse_modes
 
         server = self._server
-        if server is not None and any(MODES[m].uses_adapter for m in parse_modes(modes)):
+        tuned = any(MODES[m].uses_adapter for m in parse_modes(modes))
+        if server is not None and server.finetuned_model is None and tuned:
             raise InputError(no_adapter_with_server(server))
 
     # -- knowledge bases --------------------------------------------------------------------------------------
@@ -420,7 +435,7 @@ class Workspace:
         engine = self._require_engine()
         self._check_adapter_modes(modes)
         searchable = kb is not None and kb.chunk_count() > 0
-        question, mode_list = check_request(question, modes, searchable, engine.adapter_path is not None)
+        question, mode_list = check_request(question, modes, searchable, engine.finetuned is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
         comparison = run_comparison(
             question, engine, mode_list, on_event=on_event, kb=kb if searchable else None, embedder=embedder,
@@ -447,7 +462,7 @@ class Workspace:
         engine = self._require_engine()
         self._check_adapter_modes(modes)
         searchable = kb is not None and kb.chunk_count() > 0
-        mode_list = check_modes(modes, searchable, engine.adapter_path is not None)
+        mode_list = check_modes(modes, searchable, engine.finetuned is not None)
         embedder = self.embedder(kb) if searchable and kb is not None else None
         return evaluate(
             items, engine, mode_list, kb=kb if searchable else None, embedder=embedder,
@@ -477,8 +492,9 @@ class Workspace:
 def no_adapter_with_server(server: ServerSummary) -> str:
     """Why the fine-tuned modes are off while a server answers."""
     return (f"The fine-tuned modes need the adapter applied to the model, and the model runs on the server at "
-            f"{server.address}: a local adapter cannot be applied there. Choose a local model in the model bar to "
-            "use a fine-tuned adapter (or load the adapter on the server itself, e.g. llama.cpp's server --lora).")
+            f"{server.address}: a local adapter cannot be applied there. Serve the model with its adapter on the "
+            "server under a name of its own (vLLM --lora-modules, an Ollama Modelfile's ADAPTER) and name it as the "
+            "fine-tuned model in Use a model server…, or choose a local model to use a local adapter.")
 
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:

@@ -88,11 +88,38 @@ def test_something_that_is_not_a_url_is_one_line(capsys: pytest.CaptureFixture[s
     assert "is not a server URL" in single_error_line(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("flags", [["--adapter", "tuned.gguf"], ["--finetuned-model", "tuned.gguf"],
-                                   ["--modes", "plain,finetuned"]])
-def test_the_fine_tuned_modes_with_a_server_are_refused_before_anything_is_sent(
-    flags: list[str], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("flags", "said"), [
+    (["--adapter", "tuned.gguf"], "give that name as --finetuned-model"),
+    (["--modes", "plain,finetuned"], "name it with --finetuned-model"),
+])
+def test_the_fine_tuned_modes_with_a_server_need_its_fine_tuned_model_refused_before_anything_is_sent(
+    flags: list[str], said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"  # nobody listens: the refusal must come first
     assert main(["ask", "Hello?", "--server", url, *flags]) == 2
-    assert "with --server, leave them out" in single_error_line(capsys.readouterr().err)
+    assert said in single_error_line(capsys.readouterr().err)
+
+
+def test_ask_with_the_servers_fine_tuned_model_answers_the_fine_tuned_modes_there(
+    model_server_with_lora: str, policy_kb_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import TUNED_SERVED_MODEL
+
+    code = main(["ask", "What is two plus two?", "--server", model_server_with_lora, "--model", MODEL,
+                 "--finetuned-model", TUNED_SERVED_MODEL, "--kb", str(policy_kb_dir), "--max-tokens", "8", "--json"])
+    captured = capfd.readouterr()
+    assert code == 0, captured.err
+    data = json.loads(captured.out)
+    answers = {a["mode"]: a["text"] for a in data["answers"]}
+    assert list(answers) == ["plain", "rag", "finetuned", "finetuned+rag"]  # every mode the flags make possible
+    assert all(answers.values()) and answers["finetuned"] != answers["plain"]
+    assert data["adapter"] == {"name": TUNED_SERVED_MODEL,
+                               "path": f"{model_server_with_lora} (model {TUNED_SERVED_MODEL})"}
+
+
+def test_a_fine_tuned_model_the_server_does_not_serve_is_one_line(
+    model_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "Hello?", "--server", model_server, "--finetuned-model", "acme-tuned",
+                 "--modes", "plain,finetuned"]) == 2
+    assert "does not serve a fine-tuned model called 'acme-tuned'" in single_error_line(capsys.readouterr().err)

@@ -113,3 +113,63 @@ def test_the_fine_tuned_columns_without_an_adapter_are_refused_plainly(engine) -
 def test_a_prompt_longer_than_the_context_is_refused_plainly(engine) -> None:
     with pytest.raises(ModelError, match="context"):
         collect(engine.generate([chat("word " * 3000)], GREEDY))
+
+
+# -- the fine-tuned modes: a local adapter, or the server's model with the adapter applied -------------------------
+
+
+@pytest.fixture(scope="module", params=["in-process", "server"])
+def tuned_engine(request: pytest.FixtureRequest, tiny_model_path: Path, tiny_lora_path: Path):
+    """The tiny model with tiny_lora_path for the fine-tuned modes: loaded here, or served as its own model."""
+    if request.param == "in-process":
+        from crossroads.engine.llama_engine import LlamaEngine
+
+        eng = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=2)
+        eng.load_adapter(tiny_lora_path)
+    else:
+        from tests.conftest import TEST_CHAT_MODEL, TUNED_SERVED_MODEL
+
+        from crossroads.engine.server_engine import ServerEngine
+
+        eng = ServerEngine(request.getfixturevalue("model_server_with_lora"), TEST_CHAT_MODEL, context_size=2048,
+                           finetuned_model=TUNED_SERVED_MODEL)
+    yield eng
+    eng.close()
+
+
+def test_the_fine_tuned_column_answers_with_the_adapter_on_either_backend(tuned_engine) -> None:
+    assert tuned_engine.finetuned is not None and tuned_engine.adapter_name
+    _, done = collect(tuned_engine.generate([chat("What is two plus two?")] * 2, GREEDY, with_adapter=[False, True]))
+    base, tuned = done[0].text, done[1].text
+    assert base and tuned and base != tuned  # the adapter visibly changes the greedy answer
+
+
+def test_the_servers_fine_tuned_model_answers_as_the_adapter_does_here(
+    tiny_model_path: Path, tiny_lora_path: Path, model_server_with_lora: str
+) -> None:
+    from tests.conftest import TEST_CHAT_MODEL, TUNED_SERVED_MODEL
+
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.engine.server_engine import ServerEngine
+
+    local = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=1)
+    local.load_adapter(tiny_lora_path)
+    served = ServerEngine(model_server_with_lora, TEST_CHAT_MODEL, context_size=2048,
+                          finetuned_model=TUNED_SERVED_MODEL)
+    try:
+        question = [chat("What is two plus two?")]
+        _, here = collect(local.generate(question, GREEDY, with_adapter=[True]))
+        _, there = collect(served.generate(question, GREEDY, with_adapter=[True]))
+        assert there[0].text == here[0].text
+        assert served.finetuned == f"{model_server_with_lora} (model {TUNED_SERVED_MODEL})"
+    finally:
+        local.close()
+        served.close()
+
+
+def test_a_fine_tuned_model_the_server_does_not_serve_is_named_with_what_it_serves(model_server: str) -> None:
+    from crossroads.engine.server_engine import ServerEngine
+    from crossroads.errors import ServerError
+
+    with pytest.raises(ServerError, match=r"does not serve a fine-tuned model called 'acme-tuned'\. It serves: "):
+        ServerEngine(model_server, finetuned_model="acme-tuned")

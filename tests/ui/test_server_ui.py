@@ -34,7 +34,7 @@ def test_the_dialogs_test_button_lists_the_served_models(qtbot, model_server: st
     qtbot.waitUntil(lambda: not dialog.testing, timeout=WAIT_MS)
     assert dialog.result.text() == f"Connected. It serves: {TEST_CHAT_MODEL}."
     assert [dialog.model.itemText(i) for i in range(dialog.model.count())] == [TEST_CHAT_MODEL]
-    assert dialog.choice() == (model_server, TEST_CHAT_MODEL, None)
+    assert dialog.choice() == (model_server, TEST_CHAT_MODEL, None, None)
 
     dialog.url.setText(f"http://127.0.0.1:{free_port()}/v1")
     dialog.test_button.click()
@@ -114,3 +114,44 @@ def test_use_a_model_server_from_the_model_list_opens_the_dialog_and_connects(
         bar.choices.activated.emit(item)
     assert filled == [(model_server, TEST_CHAT_MODEL)]
     assert window.workspace.server is not None and window.workspace.server.name == TEST_CHAT_MODEL
+
+
+def test_the_servers_fine_tuned_model_answers_the_fine_tuned_columns_until_removed(
+    qtbot, make_window, model_server_with_lora: str
+) -> None:
+    from tests.conftest import TUNED_SERVED_MODEL
+
+    from crossroads.ui.server_dialog import ServerDialog
+
+    dialog = ServerDialog()
+    qtbot.addWidget(dialog)
+    dialog.url.setText(model_server_with_lora)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=WAIT_MS)
+    offered = [dialog.finetuned.itemText(i) for i in range(dialog.finetuned.count())]
+    assert TUNED_SERVED_MODEL in offered and dialog.finetuned.currentText() == ""  # offered, never guessed
+    dialog.model.setCurrentText(TEST_CHAT_MODEL)
+    dialog.finetuned.setCurrentText(TUNED_SERVED_MODEL)
+    choice = dialog.choice()
+    assert choice == (model_server_with_lora, TEST_CHAT_MODEL, None, TUNED_SERVED_MODEL)
+
+    window = make_window()
+    with qtbot.waitSignal(window.model_loaded, timeout=WAIT_MS):
+        window.use_server(*choice)
+    qtbot.waitUntil(lambda: not window.loading_model, timeout=WAIT_MS)
+    assert window.model_bar.adapter_name() == f"+ fine-tuned: {TUNED_SERVED_MODEL}"
+    assert "serves with its adapter applied" in window.model_bar.adapter_label.toolTip()
+    box = window.compare.mode_boxes["finetuned"]
+    assert box.isEnabled() and box.isChecked()
+    assert window.prefs.last_server_finetuned() == TUNED_SERVED_MODEL
+    window.compare.ask("What is two plus two?")
+    qtbot.waitUntil(lambda: not window.compare.running and window.compare.last_comparison() is not None,
+                    timeout=WAIT_MS)
+    last = window.compare.last_comparison()
+    assert [a["mode"] for a in last["answers"]] == ["plain", "finetuned"]
+    assert last["adapter"]["name"] == TUNED_SERVED_MODEL and all(a["text"] for a in last["answers"])
+
+    window.remove_adapter()
+    qtbot.waitUntil(lambda: window.workspace.adapter is None and window._adapter_worker is None, timeout=WAIT_MS)
+    assert not box.isEnabled() and "cannot be applied there" in box.toolTip()
+    assert window.prefs.last_server_finetuned() == ""

@@ -42,17 +42,24 @@ def add_server_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def check_server(args: argparse.Namespace) -> None:
-    """With --server, the fine-tuned modes are refused before anything is sent: the adapter would have to be
-    applied on the server (llama.cpp's server: --lora), which this command cannot do."""
+    """With --server, the fine-tuned modes need the server's own fine-tuned model, named by --finetuned-model (the
+    server applies the adapter: vLLM --lora-modules, an Ollama Modelfile's ADAPTER, llama-cpp-python's lora_path);
+    a local --adapter cannot be sent there. Refused before anything is sent."""
     if not getattr(args, "server", None):
         return
     from crossroads.errors import InputError
 
-    asked = [m.strip() for m in (args.modes or "").split(",")]
-    if finetuned_given(args) or any(m.startswith("finetuned") for m in asked):
+    if getattr(args, "adapter", None):
         raise InputError(
-            "--adapter, --finetuned-model and the fine-tuned modes need the model on this computer; with --server, "
-            "leave them out (a server applies its own LoRA adapters, e.g. llama.cpp's server with --lora)."
+            "--adapter is a file on this computer, and with --server the model runs on the server: serve the model "
+            "with its adapter there under a name of its own (vLLM --lora-modules, an Ollama Modelfile's ADAPTER) "
+            "and give that name as --finetuned-model."
+        )
+    asked = [m.strip() for m in (args.modes or "").split(",")]
+    if any(m.startswith("finetuned") for m in asked) and not getattr(args, "finetuned_model", None):
+        raise InputError(
+            "The fine-tuned modes with --server need the server's fine-tuned model: name it with --finetuned-model "
+            "(the model the server serves with the adapter applied)."
         )
 
 
@@ -63,7 +70,8 @@ def add_adapter_flags(parser: argparse.ArgumentParser) -> None:
                             "enables the modes finetuned and finetuned+rag")
     tuned.add_argument("--finetuned-model", metavar="GGUF",
                        help="instead of --adapter: a whole fine-tuned GGUF made from --model elsewhere (e.g. on a "
-                            "GPU box), answering the modes finetuned and finetuned+rag")
+                            "GPU box), answering the modes finetuned and finetuned+rag; with --server, the name of "
+                            "the model the server serves with the adapter applied")
 
 
 def finetuned_given(args: argparse.Namespace) -> bool:
@@ -85,6 +93,8 @@ def check_adapter(args: argparse.Namespace) -> None:
     from crossroads.engine.adapter import adapter_architecture
 
     whole = getattr(args, "finetuned_model", None)
+    if whole and getattr(args, "server", None):
+        return  # a name the server checks when it is connected
     if whole:
         from crossroads.engine.adapter import check_finetuned_model_file
         from crossroads.models.catalog import resolve_chat_model
@@ -134,7 +144,8 @@ def open_engine(args: argparse.Namespace, sequences: int) -> Engine:
         from crossroads.engine.server_engine import ServerEngine
 
         return ServerEngine(args.server, args.model, context_size=args.context,
-                            api_key=os.environ.get(SERVER_API_KEY_ENV) or None)
+                            api_key=os.environ.get(SERVER_API_KEY_ENV) or None,
+                            finetuned_model=getattr(args, "finetuned_model", None))
     from crossroads.engine.llama_engine import LlamaEngine
     from crossroads.models.catalog import display_name_for, resolve_chat_model
 

@@ -283,6 +283,11 @@ class LlamaEngine:
         return self._adapter_path
 
     @property
+    def finetuned(self) -> str | None:
+        """The adapter's (or fine-tuned model's) file, as reports record it."""
+        return str(self._adapter_path) if self._adapter_path is not None else None
+
+    @property
     def finetuned_kind(self) -> str | None:
         """"adapter" (a LoRA over the loaded weights), "model" (a whole fine-tuned GGUF) or None."""
         if self._adapter_path is None:

@@ -38,7 +38,15 @@ class Engine(Protocol):
         ...
 
     @property
-    def adapter_name(self) -> str | None: ...
+    def adapter_name(self) -> str | None:
+        """The fine-tuned model's name as the columns show it, or None."""
+        ...
+
+    @property
+    def finetuned(self) -> str | None:
+        """What answers the fine-tuned modes, as a report records it (the adapter's file, or the fine-tuned model a
+        server serves); None: those modes are refused."""
+        ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens in ``text`` (exact, or an estimate erring high: it only sizes prompts to the budget)."""

@@ -14,8 +14,10 @@ Token counts for prompt budgets use the server's tokenizer when it has one (llam
 llama-cpp-python's ``/extras/tokenize``), else ``chars/4`` with a third more as margin (``estimate_tokens``).
 
 Off by default: nothing imports this module unless the user names a server, and then ``location`` says where the
-questions go. A LoRA adapter is the server's business (llama.cpp serves them with ``--lora``): the fine-tuned modes
-are refused here with a message saying so.
+questions go. A LoRA adapter is the server's business: vLLM (``--lora-modules NAME=PATH``), Ollama (a Modelfile's
+``ADAPTER``) and llama-cpp-python's server (a config file's ``lora_path``) each serve the base model with an adapter
+under a model name of its own. Naming that model as ``finetuned_model`` gives the fine-tuned modes: their requests
+go to it, the others to ``model``. Without one, the fine-tuned modes are refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ class ServerEngine:
     """A model on an OpenAI-compatible server, answering like ``LlamaEngine`` does (see engine.protocol)."""
 
     def __init__(
-        self, base_url: str, model: str | None = None, *, context_size: int = 4096, api_key: str | None = None
+        self,
+        base_url: str,
+        model: str | None = None,
+        *,
+        context_size: int = 4096,
+        api_key: str | None = None,
+        finetuned_model: str | None = None,
     ) -> None:
         self._endpoint = Endpoint(base_url, api_key=api_key)
         self.base_url = self._endpoint.base_url
@@ -103,7 +111,17 @@ class ServerEngine:
                 f"The server at {self.base_url} does not serve a model called '{model}'. "
                 f"It serves: {', '.join(served) or 'none'}."
             )
+        finetuned_model = (finetuned_model or "").strip() or None
+        if finetuned_model is not None and finetuned_model not in served:
+            raise ServerError(
+                f"The server at {self.base_url} does not serve a fine-tuned model called '{finetuned_model}'. "
+                f"It serves: {', '.join(served) or 'none'}."
+            )
+        if finetuned_model == model:
+            raise ServerError(f"'{model}' cannot be both the model and its fine-tuned version: name the model the "
+                              "server serves with the adapter applied.")
         self.model = model
+        self.finetuned_model = finetuned_model
         self.context_size = min(context_size, self._server_context() or context_size)
         self._tokenizer: str | None = None  # "llama.cpp" (or vLLM), "llama-cpp-python", "estimate": found at first use
         self._closed = False
@@ -121,19 +139,24 @@ class ServerEngine:
 
     @property
     def adapter_path(self) -> Path | None:
-        return None
+        return None  # no file here: the adapter lives on the server
 
     @property
     def adapter_name(self) -> str | None:
-        return None
+        return self.finetuned_model
+
+    @property
+    def finetuned(self) -> str | None:
+        return f"{self.base_url} (model {self.finetuned_model})" if self.finetuned_model else None
 
     def load_adapter(self, path: Path) -> None:
         raise ModelError(self._no_adapter_message())
 
     def _no_adapter_message(self) -> str:
         return (
-            f"The fine-tuned modes need the adapter applied to the model, and {self.base_url} is a server: load the "
-            "adapter there (llama.cpp's server: --lora ADAPTER.gguf), or answer on this computer without --server."
+            f"The fine-tuned modes need the model with its adapter, and {self.base_url} is a server: serve it there "
+            "under a name of its own (vLLM --lora-modules, an Ollama Modelfile's ADAPTER, llama-cpp-python's "
+            "lora_path) and name it as the fine-tuned model, or answer on this computer."
         )
 
     def served_models(self) -> list[str]:
@@ -207,9 +230,9 @@ class ServerEngine:
 
     # -- answering -----------------------------------------------------------------------------------------------
 
-    def _body(self, messages: Sequence[Message], params: SamplingParams) -> dict[str, Any]:
+    def _body(self, messages: Sequence[Message], params: SamplingParams, tuned: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "model": self.model,
+            "model": self.finetuned_model if tuned else self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
@@ -240,7 +263,7 @@ class ServerEngine:
         flags = list(with_adapter) if with_adapter is not None else [False] * len(prompts)
         if len(flags) != len(prompts):
             raise ValueError("with_adapter needs one flag per prompt")
-        if any(flags):
+        if any(flags) and self.finetuned_model is None:
             raise ModelError(self._no_adapter_message())
         estimates = [self.prompt_token_count(prompt) for prompt in prompts]
         for estimate in estimates:
@@ -249,18 +272,23 @@ class ServerEngine:
                     f"The prompt is about {estimate} tokens long but the context holds {self.context_size}. "
                     "Use fewer or shorter sources, or a larger context size."
                 )
-        return self._stream(prompts, estimates, params, cancel)
+        return self._stream(prompts, flags, estimates, params, cancel)
 
     def _stream(
-        self, prompts: Sequence[Sequence[Message]], estimates: list[int], params: SamplingParams, cancel: CancelToken
+        self,
+        prompts: Sequence[Sequence[Message]],
+        flags: list[bool],
+        estimates: list[int],
+        params: SamplingParams,
+        cancel: CancelToken,
     ) -> Iterator[GenerationEvent]:
         events: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
         columns = [_Column(i, prompt_estimate=e) for i, e in enumerate(estimates)]
         stopped = threading.Event()  # set before streams are closed: a request still connecting closes itself
         start = time.perf_counter()
-        for column, prompt in zip(columns, prompts, strict=True):
+        for column, prompt, tuned in zip(columns, prompts, flags, strict=True):
             column.thread = threading.Thread(
-                target=self._read_column, args=(column, self._body(prompt, params), events, stopped),
+                target=self._read_column, args=(column, self._body(prompt, params, tuned), events, stopped),
                 name=f"crossroads-server-{column.index}", daemon=True,
             )
             column.thread.start()

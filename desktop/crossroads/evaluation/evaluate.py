@@ -174,8 +174,8 @@ def evaluate(
     modes = parse_modes(modes)  # refused before any work, and "plain,rag" is two modes, not nine letters
     tuned = any(MODES[m].uses_adapter for m in modes)
     if tuned:  # no adapter: refused now, not once per question
-        check_modes(modes, has_documents=True, has_adapter=engine.adapter_path is not None)
-    evaluation = Evaluation(engine.name, modes, adapter=str(engine.adapter_path) if tuned else None)
+        check_modes(modes, has_documents=True, has_adapter=engine.finetuned is not None)
+    evaluation = Evaluation(engine.name, modes, adapter=engine.finetuned if tuned else None)
     began = time.perf_counter()
     for index, result in enumerate(_run(items, engine, modes, kb, embedder, top_k, params, cancel), start=1):
         evaluation.results.append(result)

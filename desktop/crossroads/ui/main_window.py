@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
         from crossroads.ui.server_dialog import ServerDialog
 
         url, model = self.prefs.last_server()
-        dialog = ServerDialog(url, model, self)
+        dialog = ServerDialog(url, model, self, finetuned=self.prefs.last_server_finetuned())
         self.server_dialog = dialog  # reachable while it is open (tests drive it)
         try:
             if dialog.exec():
@@ -403,8 +403,10 @@ class MainWindow(QMainWindow):
             self.server_dialog = None
             dialog.deleteLater()
 
-    def use_server(self, base_url: str, model: str | None = None, api_key: str | None = None) -> None:
-        """Answer with a model on a server, connected on a worker; the current model stays if the server fails."""
+    def use_server(self, base_url: str, model: str | None = None, api_key: str | None = None,
+                   finetuned_model: str | None = None) -> None:
+        """Answer with a model on a server, connected on a worker; the current model stays if the server fails.
+        ``finetuned_model``: the server's model with the adapter applied, for the fine-tuned columns."""
         if self.loading_model:
             self.show_status("Wait until the model has loaded, then choose the server again.")
             return
@@ -413,7 +415,7 @@ class MainWindow(QMainWindow):
         ws = self.workspace
 
         def job(cancel: CancelToken, emit: Emit) -> ServerSummary:
-            return ws.use_server(base_url, model, api_key, cancel)
+            return ws.use_server(base_url, model, api_key, cancel, finetuned_model)
 
         self.model_bar.set_loading(base_url)
         self.show_status(f"Connecting to {base_url}…")
@@ -428,9 +430,9 @@ class MainWindow(QMainWindow):
         from crossroads.workspace import no_adapter_with_server
 
         self.model_bar.show_server(summary)
-        self._show_adapter(None)  # the adapter was the local model's
+        self._show_adapter(self.workspace.adapter)  # the local model's adapter is gone; the server's own, if named
         self._set_no_adapter_reason(no_adapter_with_server(summary))
-        self.prefs.remember_server(summary.base_url, summary.name)
+        self.prefs.remember_server(summary.base_url, summary.name, summary.finetuned_model)
         self.show_status(f"{summary.name} on {summary.address} is ready: questions now go there.")
         self.notice.hide()
         self._show_offline()
@@ -528,9 +530,11 @@ class MainWindow(QMainWindow):
 
     def _on_adapter_changed(self, summary: AdapterSummary | None) -> None:
         self._show_adapter(summary)
-        model = self.workspace.model
+        model, server = self.workspace.model, self.workspace.server
         if model is not None:
             self.prefs.remember_adapter(str(model.path), str(summary.path) if summary is not None else None)
+        elif server is not None and summary is None:  # the server's fine-tuned model is no longer wanted
+            self.prefs.remember_server(server.base_url, server.name, None)
         self.notice.hide()
         self.show_status(f"Fine-tuned adapter {summary.name} loaded: the Fine-tuned columns are available."
                          if summary is not None else "Adapter removed: answering with the base model only.")

@@ -213,9 +213,14 @@ class ModelBar(QWidget):
                                            else NO_ADAPTER_TIP)
             return
         self.adapter_label.setText(f"+ fine-tuned: {adapter.name}")
-        what = "LoRA adapter applied" if adapter.kind == "adapter" else "Whole fine-tuned model loaded beside it"
-        self.adapter_label.setToolTip(f"{what} for the Fine-tuned columns:\n{adapter.path}\n"
-                                      f"{gigabytes(adapter.file_size)}")
+        if adapter.path is None:
+            where = self._server.address if self._server is not None else "the server"
+            self.adapter_label.setToolTip(f"The Fine-tuned columns are answered by {adapter.name}, the model the "
+                                          f"server at {where} serves with its adapter applied.")
+        else:
+            what = "LoRA adapter applied" if adapter.kind == "adapter" else "Whole fine-tuned model loaded beside it"
+            self.adapter_label.setToolTip(f"{what} for the Fine-tuned columns:\n{adapter.path}\n"
+                                          f"{gigabytes(adapter.file_size)}")
         self.adapter_label.setStyleSheet("padding: 1px 6px; border: 1px solid palette(mid); border-radius: 3px;")
         self.adapter_label.show()
         self.adapter_button.setToolTip(f"Fine-tuned adapter: {adapter.name}. Open another, or remove it.")

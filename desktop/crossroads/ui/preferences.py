@@ -84,9 +84,14 @@ class Preferences:
         """The model server last used: base URL and model name ("" when none). Its API key is never stored."""
         return str(self._q.value("server/url", "") or ""), str(self._q.value("server/model", "") or "")
 
-    def remember_server(self, url: str, model: str) -> None:
+    def last_server_finetuned(self) -> str:
+        """The fine-tuned model last named on that server ("" when none)."""
+        return str(self._q.value("server/finetuned", "") or "")
+
+    def remember_server(self, url: str, model: str, finetuned: str | None = None) -> None:
         self._q.setValue("server/url", url)
         self._q.setValue("server/model", model)
+        self._q.setValue("server/finetuned", finetuned or "")
         self._q.sync()
 
     def last_kb(self) -> str | None:

@@ -1,4 +1,6 @@
-""""Use a model server…": where an OpenAI-compatible server is (base URL), which of its models, and its key.
+""""Use a model server…": where an OpenAI-compatible server is (base URL), which of its models, and its key; and
+optionally which served model has the fine-tuned adapter applied (vLLM --lora-modules, an Ollama Modelfile's
+ADAPTER), which then answers the fine-tuned columns.
 
 "Test connection" lists the served models on a worker (a server that does not answer must not freeze the window);
 OK only returns the choice: the window connects on a worker, like loading a local model. The key typed here lives
@@ -34,7 +36,7 @@ PRIVACY_NOTE = ("While a server answers, each question and the passages found in
 class ServerDialog(QDialog):
     """Asks for a model server; ``choice()`` gives (base URL, model or None, API key or None) after OK."""
 
-    def __init__(self, url: str = "", model: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, url: str = "", model: str = "", parent: QWidget | None = None, finetuned: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Use a model server")
         self._tester: Worker | None = None
@@ -52,6 +54,16 @@ class ServerDialog(QDialog):
         if line is not None:
             line.setPlaceholderText("optional when the server serves one model")
         self.model.setToolTip("The served model's name; Test connection lists them.")
+        self.finetuned = QComboBox()
+        self.finetuned.setEditable(True)
+        self.finetuned.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.finetuned.setCurrentText(finetuned)
+        tuned_line = self.finetuned.lineEdit()
+        if tuned_line is not None:
+            tuned_line.setPlaceholderText("optional: the served model with your adapter")
+        self.finetuned.setToolTip("A model the server serves with the fine-tuned adapter applied (vLLM "
+                                  "--lora-modules NAME=PATH, an Ollama model made with ADAPTER): it answers the "
+                                  "Fine-tuned columns. Leave empty for none.")
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText(f"optional; else {SERVER_API_KEY_ENV}")
@@ -72,6 +84,7 @@ class ServerDialog(QDialog):
         form = QFormLayout()
         form.addRow("Base URL", self.url)
         form.addRow("Model", self.model)
+        form.addRow("Fine-tuned model", self.finetuned)
         form.addRow("API key", self.api_key)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
@@ -91,9 +104,10 @@ class ServerDialog(QDialog):
 
     # -- the choice -------------------------------------------------------------------------------------------
 
-    def choice(self) -> tuple[str, str | None, str | None]:
+    def choice(self) -> tuple[str, str | None, str | None, str | None]:
+        """Base URL, model, key, fine-tuned model (each None when left empty)."""
         return (self.url.text().strip(), self.model.currentText().strip() or None,
-                self.api_key.text().strip() or None)
+                self.api_key.text().strip() or None, self.finetuned.currentText().strip() or None)
 
     def _sync(self) -> None:
         has_url = bool(self.url.text().strip())
@@ -110,7 +124,7 @@ class ServerDialog(QDialog):
         """List the served models on a worker; the answer (or the reason there is none) shows beside the button."""
         if self._tester is not None:
             return
-        url, _, key = self.choice()
+        url, _, key, _ = self.choice()
         if not url:
             return
 
@@ -139,6 +153,10 @@ class ServerDialog(QDialog):
             self.model.setCurrentIndex(0)
         else:
             self.model.setCurrentText("")
+        tuned = self.finetuned.currentText().strip()
+        self.finetuned.clear()
+        self.finetuned.addItems(models)
+        self.finetuned.setCurrentText(tuned)
         if not models:
             self.result.setText("Connected, but the server lists no model.")
             return

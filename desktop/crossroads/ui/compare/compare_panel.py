@@ -175,7 +175,8 @@ class ComparePanel(QWidget):
 
     def set_adapter(self, adapter: AdapterSummary | None) -> None:
         """The fine-tuned adapter the workspace holds now; its columns are offered (and ticked) only with one."""
-        newly = adapter is not None and (self._adapter is None or self._adapter.path != adapter.path)
+        before = self._adapter
+        newly = adapter is not None and (before is None or (before.path, before.name) != (adapter.path, adapter.name))
         self._adapter = adapter
         for name, mode in MODES.items():
             if mode.uses_adapter:
@@ -184,7 +185,8 @@ class ComparePanel(QWidget):
                     self.mode_boxes[name].setChecked(True)
                     self.mode_boxes[name].blockSignals(False)
                 self.panes[name].title.setToolTip(
-                    f"The model with the fine-tuned adapter {adapter.name} ({adapter.path.name})" if adapter else "")
+                    (f"The model with the fine-tuned adapter {adapter.name} ({adapter.path.name})" if adapter.path
+                     else f"The server's fine-tuned model {adapter.name}") if adapter else "")
         self._update_boxes()
 
     def set_no_adapter_reason(self, reason: str | None) -> None:
