@@ -17,7 +17,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
 KB = "Brellvik"
-QUESTION = "What does error code E27 mean on the Corvus 5?"
+QUESTION = "What does error code E27 mean on a Brellvik Corvus 5 coffee machine?"
 
 
 def main(themes: list[str]) -> None:
@@ -75,10 +75,13 @@ def main(themes: list[str]) -> None:
             if not window.library.has_documents():
                 window.library.add_paths([demo_documents()])
                 wait(lambda w=window: not w.library.indexing and w.library.has_documents())  # type: ignore[misc]
+            wait(lambda w=window: w.compare.mode_boxes["rag"].isEnabled())  # type: ignore[misc]
             window.compare.question.setPlainText(QUESTION)
             window.compare.ask(QUESTION)
             wait(lambda w=window: not w.compare.running and w.compare.last_comparison())  # type: ignore[misc]
             settle()
+            answers = window.compare.last_comparison()["answers"]
+            print(name, [(a["mode"], a["finish_reason"], a["text"][:80]) for a in answers], flush=True)
             window.grab().save(str(OUT / f"shared-kb-window-{name}.png"))
             window.close()
 

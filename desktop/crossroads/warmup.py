@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 
 from crossroads.cancel import NEVER, CancelToken
 
 log = logging.getLogger(__name__)
+
+# transformers resolves its names lazily: `from transformers import AutoModel` in one thread while another thread is
+# still importing sentence_transformers (which imports transformers) fails with "cannot import name" about half the
+# time (reproduced here). Whoever imports that stack holds this lock: the warm-up and the embedders' loaders.
+IMPORT_LOCK = threading.RLock()
 
 HEAVY_MODULES = (
     "numpy", "faiss", "torch", "sentence_transformers", "pypdfium2", "docx", "pptx", "openpyxl",
@@ -29,7 +35,8 @@ def import_heavy_modules(cancel: CancelToken = NEVER) -> list[str]:
         if cancel.cancelled:
             break
         try:
-            importlib.import_module(name)
+            with IMPORT_LOCK:
+                importlib.import_module(name)
         except ImportError as exc:
             log.warning("could not import %s: %s", name, exc)
             missing.append(name)

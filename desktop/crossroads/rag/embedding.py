@@ -253,8 +253,11 @@ def _load_model(path: Path) -> SentenceTransformer:
     # Never reach for a model hub: set before transformers is imported, which reads them once.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
+    from crossroads.warmup import IMPORT_LOCK
+
+    with IMPORT_LOCK:  # see warmup.IMPORT_LOCK: transformers' lazy names are not safe to import from two threads
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bars on the user's terminal
     try:

@@ -166,10 +166,13 @@ def export_onnx(model_folder: Path, out: Path) -> Path:
     """The transformer and its mean pooling as one ONNX graph with dynamic batch and length."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from crossroads.warmup import IMPORT_LOCK
+
     try:
-        import torch
-        from transformers import AutoModel
-        from transformers.utils import logging as transformers_logging
+        with IMPORT_LOCK:  # not while another thread is half-way through importing transformers
+            import torch
+            from transformers import AutoModel
+            from transformers.utils import logging as transformers_logging
     except ImportError as exc:
         raise OnnxUnavailable(f"torch/transformers are needed to export ({exc})") from exc
     transformers_logging.disable_progress_bar()
