@@ -9,10 +9,8 @@ as long as the session; when left empty, the environment's ``CROSSROADS_SERVER_A
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -24,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from crossroads.cancel import CancelToken
-from crossroads.ui import theme
-from crossroads.ui.worker import Emit, Worker
+from crossroads.ui.probe_dialog import ProbeDialog
+from crossroads.ui.worker import Emit
 from crossroads.workspace import SERVER_API_KEY_ENV
 
 EXAMPLE_URL = "http://127.0.0.1:8080/v1"
@@ -33,13 +31,12 @@ PRIVACY_NOTE = ("While a server answers, each question and the passages found in
                 "The documents themselves, the search and the knowledge base stay on this computer.")
 
 
-class ServerDialog(QDialog):
-    """Asks for a model server; ``choice()`` gives (base URL, model or None, API key or None) after OK."""
+class ServerDialog(ProbeDialog):
+    """Asks for a model server; ``choice()`` gives (base URL, model, API key, fine-tuned model) after OK."""
 
     def __init__(self, url: str = "", model: str = "", parent: QWidget | None = None, finetuned: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Use a model server")
-        self._tester: Worker | None = None
 
         self.url = QLineEdit(url)
         self.url.setPlaceholderText(EXAMPLE_URL)
@@ -73,10 +70,7 @@ class ServerDialog(QDialog):
         self.test_button = QPushButton("Test connection")
         self.test_button.setToolTip("Ask the server which models it serves (nothing else is sent).")
         self.test_button.clicked.connect(self.test_connection)
-        self.result = QLabel("")
         self.result.setObjectName("serverTestResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         note = QLabel(PRIVACY_NOTE)
         note.setWordWrap(True)
         note.setObjectName("serverPrivacyNote")
@@ -112,18 +106,16 @@ class ServerDialog(QDialog):
     def _sync(self) -> None:
         has_url = bool(self.url.text().strip())
         self.ok_button.setEnabled(has_url)
-        self.test_button.setEnabled(has_url and self._tester is None)
+        self.test_button.setEnabled(has_url and not self.probing)
 
     # -- Test connection --------------------------------------------------------------------------------------
 
     @property
     def testing(self) -> bool:
-        return self._tester is not None
+        return self.probing
 
     def test_connection(self) -> None:
         """List the served models on a worker; the answer (or the reason there is none) shows beside the button."""
-        if self._tester is not None:
-            return
         url, _, key, _ = self.choice()
         if not url:
             return
@@ -133,15 +125,7 @@ class ServerDialog(QDialog):
 
             return list_served_models(url, key)
 
-        self.result.setText("Asking the server…")
-        self.result.setStyleSheet("")
-        worker = Worker(job, "server-test")
-        worker.finished.connect(self._on_listed)
-        worker.failed.connect(self._on_test_failed)
-        worker.ended.connect(self._on_test_ended)
-        self._tester = worker
-        self._sync()
-        worker.start()
+        self._probe(job, "server-test", "Asking the server…", self._on_listed)
 
     def _on_listed(self, models: list[str]) -> None:
         typed = self.model.currentText().strip()
@@ -163,21 +147,3 @@ class ServerDialog(QDialog):
         served = ", ".join(models)
         missing = typed and typed not in models
         self.result.setText(f"Connected. It serves: {served}." + (f" Not “{typed}”." if missing else ""))
-
-    def _on_test_failed(self, message: str) -> None:
-        self.result.setText(message)
-        self.result.setStyleSheet(f"color: {theme.css(theme.colors().bad)};")
-
-    def _on_test_ended(self) -> None:
-        self._tester = None
-        self._sync()
-
-    def done(self, result: int) -> None:
-        """Closing while a test runs: its answer would arrive at a closed dialog; stop listening to it."""
-        tester, self._tester = self._tester, None
-        if tester is not None:
-            tester.finished.disconnect(self._on_listed)
-            tester.failed.disconnect(self._on_test_failed)
-            tester.ended.disconnect(self._on_test_ended)
-            tester.cancel()
-        super().done(result)

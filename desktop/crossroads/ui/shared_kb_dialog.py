@@ -8,11 +8,9 @@ returns the choice, and the library opens it on a worker like any knowledge base
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,8 +24,8 @@ from PySide6.QtWidgets import (
 from crossroads.cancel import CancelToken
 from crossroads.errors import InputError
 from crossroads.store.postgres.address import compose_server_url
-from crossroads.ui import theme
-from crossroads.ui.worker import Emit, Worker
+from crossroads.ui.probe_dialog import ProbeDialog
+from crossroads.ui.worker import Emit
 
 EXAMPLE_SERVER = "postgresql://USER@HOST:5432/DATABASE"
 SHARING_NOTE = ("The documents' text and their vectors are kept on that server, for everyone with access to it. "
@@ -35,14 +33,13 @@ SHARING_NOTE = ("The documents' text and their vectors are kept on that server, 
                 "are kept on this computer only.")
 
 
-class SharedKbDialog(QDialog):
+class SharedKbDialog(ProbeDialog):
     """Asks for a shared knowledge base; ``choice()`` gives (URL, create if new) after OK. The URL may hold the
     password typed here: the caller keeps it for the session and remembers only the URL without it."""
 
     def __init__(self, server: str = "", kb: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Shared knowledge base")
-        self._lister: Worker | None = None
 
         self.server = QLineEdit(server)
         self.server.setPlaceholderText(EXAMPLE_SERVER)
@@ -67,10 +64,7 @@ class SharedKbDialog(QDialog):
         self.list_button = QPushButton("List knowledge bases")
         self.list_button.setToolTip("Ask the server which knowledge bases it holds.")
         self.list_button.clicked.connect(self.list_kbs)
-        self.result = QLabel("")
         self.result.setObjectName("sharedKbResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         note = QLabel(SHARING_NOTE)
         note.setWordWrap(True)
         note.setObjectName("muted")
@@ -116,21 +110,15 @@ class SharedKbDialog(QDialog):
     def _sync(self) -> None:
         has_server = bool(self.server.text().strip())
         self.ok_button.setEnabled(has_server and bool(self.kb.currentText().strip()))
-        self.list_button.setEnabled(has_server and self._lister is None)
-
-    def _say(self, text: str, bad: bool = False) -> None:
-        self.result.setText(text)
-        self.result.setStyleSheet(f"color: {theme.css(theme.colors().bad)};" if bad else "")
+        self.list_button.setEnabled(has_server and not self.probing)
 
     # -- List knowledge bases ---------------------------------------------------------------------------------
 
     @property
     def listing(self) -> bool:
-        return self._lister is not None
+        return self.probing
 
     def list_kbs(self) -> None:
-        if self._lister is not None:
-            return
         server, password = self.server.text(), self.password.text() or None
 
         def job(cancel: CancelToken, emit: Emit) -> list[str]:
@@ -138,14 +126,7 @@ class SharedKbDialog(QDialog):
 
             return list_server_kbs(server, password)
 
-        self._say("Asking the server…")
-        worker = Worker(job, "shared-kb-list")
-        worker.finished.connect(self._on_listed)
-        worker.failed.connect(self._on_list_failed)
-        worker.ended.connect(self._on_list_ended)
-        self._lister = worker
-        self._sync()
-        worker.start()
+        self._probe(job, "shared-kb-list", "Asking the server…", self._on_listed)
 
     def _on_listed(self, names: list[str]) -> None:
         typed = self.kb.currentText().strip()
@@ -157,20 +138,3 @@ class SharedKbDialog(QDialog):
             return
         missing = typed and typed not in names
         self._say(f"Connected. It holds: {', '.join(names)}." + (f" Not “{typed}”." if missing else ""))
-
-    def _on_list_failed(self, message: str) -> None:
-        self._say(message, bad=True)
-
-    def _on_list_ended(self) -> None:
-        self._lister = None
-        self._sync()
-
-    def done(self, result: int) -> None:
-        """Closing while the server is asked: its answer would reach a closed dialog; stop listening to it."""
-        lister, self._lister = self._lister, None
-        if lister is not None:
-            lister.finished.disconnect(self._on_listed)
-            lister.failed.disconnect(self._on_list_failed)
-            lister.ended.disconnect(self._on_list_ended)
-            lister.cancel()
-        super().done(result)
