@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,6 @@ def tab_shots(themes: list[str], home: Path, questions: int, tabs: set[str], mod
               finetune_steps: int = 4) -> None:
     os.environ["CROSSROADS_HOME"] = str(home)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from crossroads.config import Settings
@@ -53,17 +52,10 @@ def tab_shots(themes: list[str], home: Path, questions: int, tabs: set[str], mod
     window.resize(*SIZE)
     window.show()
 
-    def wait(predicate, seconds: float = 1800) -> None:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + seconds
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out waiting for the window")
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            time.sleep(0.01)
+    from screenshot_wait import settle as settle_app
+    from screenshot_wait import wait as wait_app
 
-    def settle() -> None:
-        end = time.monotonic() + 0.8
-        wait(lambda: time.monotonic() > end)
+    wait, settle = partial(wait_app, app), partial(settle_app, app)
 
     window.load_model(model or load_catalog().default("chat").name)
     window.library.open_kb(DEMO_KB)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "assets" / "screenshots"
@@ -61,17 +61,10 @@ def main(themes: list[str]) -> None:
     proc, url = start_server(load_catalog().get(MODEL).local_path())
     app = QApplication(sys.argv[:1])
 
-    def wait(ready: Callable[[], object], seconds: float = 600) -> None:
-        deadline = time.monotonic() + seconds
-        while not ready():
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out waiting for the window")
-            app.processEvents()
-            time.sleep(0.02)
+    from screenshot_wait import settle as settle_app
+    from screenshot_wait import wait as wait_app
 
-    def settle() -> None:
-        end = time.monotonic() + 0.6
-        wait(lambda: time.monotonic() > end)
+    wait, settle = partial(wait_app, app), partial(settle_app, app)
 
     try:
         for name in themes:
