@@ -100,7 +100,7 @@ class Catalog:
 
 def catalog_candidates() -> list[Path]:
     """The checkout's catalog first (it is the one being edited), then the copy shipped in the package."""
-    return [config.SOURCE_ROOT / "models" / "catalog.toml", Path(__file__).resolve().parent / "catalog.toml"]
+    return [config.app_root() / "models" / "catalog.toml", Path(__file__).resolve().parent / "catalog.toml"]
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
