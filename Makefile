@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint fuzz bench eval reliability package clean
+.PHONY: setup models run test lint fuzz bench eval reliability package package-test package-wheel clean
 
 setup: $(STAMP)
 
@@ -64,9 +64,23 @@ eval: $(MODELS)
 reliability: $(MODELS)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "reliability or fuzz" tests/reliability -q
 
+# The installers a consultant can carry (issue #12): a self-contained one-folder bundle (PyInstaller) with Python,
+# Qt, llama.cpp and the default models, as dist/crossroads-VERSION-linux-x86_64.tar.gz (portable) and
+# dist/crossroads_VERSION_amd64.deb. Builds in its own .build-venv/ (runtime dependencies only); ~10+ minutes, so
+# not part of `make test`. BUNDLE_ARGS="--no-chat-model" leaves out the 0.5B model, "--no-finetune" the LoRA stack.
+package: $(MODELS)
+	$(PYTHON) packaging/build_bundle.py venv $(BUNDLE_ARGS)
+	.build-venv/bin/python packaging/build_bundle.py freeze $(BUNDLE_ARGS)
+	.build-venv/bin/python packaging/build_bundle.py tarball
+	.build-venv/bin/python packaging/build_bundle.py deb
+
+# Unpacks the tarball with a clean HOME and no network, indexes, asks, screenshots the window; checks the .deb.
+package-test:
+	sh packaging/package_test.sh
+
 # A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
 # `crossroads models pull --all` fetches and verifies them).
-package: $(STAMP)
+package-wheel: $(STAMP)
 	$(BIN)/python packaging/build_wheel.py --out dist
 
 clean:

@@ -1,0 +1,223 @@
+"""Build the self-contained Crossroads bundle (``make package``): one folder, one ``crossroads`` executable.
+
+Why PyInstaller, one-folder: it is actively maintained, its hooks already know PySide6 (Qt plugins, translations),
+torch, onnxruntime and llama-cpp-python's shared libraries; a one-folder bundle starts fast (a one-file bundle
+unpacks hundreds of MB to /tmp on every start) and is easy to inspect and trim.
+
+Why a separate build venv (``.build-venv/``), not the development ``.venv``: the bundle must carry only what the
+product needs. The build venv gets the project's runtime dependencies (read from pyproject.toml, plus the
+fine-tuning extra unless ``--no-finetune``) and PyInstaller, nothing from the dev extra (pytest, ruff, pgserver...).
+The crossroads package itself is frozen from the checkout's ``desktop/`` folder, not installed.
+
+Steps (each can be run alone; ``all`` runs them in order):
+
+    python3.11 packaging/build_bundle.py venv      # create .build-venv and install the dependencies
+    python3.11 packaging/build_bundle.py freeze    # PyInstaller -> dist/crossroads/ (code, models, demo)
+    python3.11 packaging/build_bundle.py tarball   # dist/crossroads-VERSION-linux-x86_64.tar.gz
+    python3.11 packaging/build_bundle.py deb       # dist/crossroads_VERSION_amd64.deb
+
+Options: ``--models-from DIR`` (default: ``models/`` in the checkout, or CROSSROADS_MODELS_DIR), ``--no-chat-model``
+(leave out the 0.5B chat model: a small download, the user opens their own GGUF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent / "bundle"
+VENV = REPO / ".build-venv"
+VENV_PY = VENV / "bin" / "python"
+DIST = REPO / "dist"
+APP = DIST / "crossroads"
+
+
+def project() -> dict:
+    with open(REPO / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]
+
+
+def version() -> str:
+    return project()["version"]
+
+
+def run(*cmd: str | os.PathLike[str], **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def make_venv(finetune: bool) -> None:
+    """A clean venv with the runtime dependencies only; torch first and pinned (the CPU build), as in the Makefile."""
+    if not VENV_PY.exists():
+        run(sys.executable, "-m", "venv", VENV)
+        run(VENV_PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    meta = project()
+    deps = list(meta["dependencies"])
+    if finetune:
+        deps += meta["optional-dependencies"]["finetune"]
+    torch = [d for d in deps if d.startswith("torch")]
+    run(VENV_PY, "-m", "pip", "install", "--quiet", *torch)
+    run(VENV_PY, "-m", "pip", "install", "--quiet", *deps, "pyinstaller>=6.10")
+
+
+def default_models(catalog: Path, chat: bool) -> list[str]:
+    """The file or folder names of the catalog's default models (the chat model only if ``chat``)."""
+    with open(catalog, "rb") as f:
+        entries = tomllib.load(f)["model"]
+    names = []
+    for entry in entries:
+        if not entry.get("default") or (entry["role"] == "chat" and not chat):
+            continue
+        names.append(entry.get("file") or entry["folder"])
+    return names
+
+
+def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
+    """PyInstaller into dist/crossroads/, then the models and the demo documents beside the executable."""
+    if not VENV_PY.exists():
+        raise SystemExit("no build venv: run `build_bundle.py venv` first")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "desktop"), CROSSROADS_BUNDLE_FINETUNE="1" if finetune else "0")
+    run(VENV_PY, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath", DIST,
+        "--workpath", REPO / "build" / "pyinstaller", HERE / "crossroads.spec", env=env)
+    models = APP / "models"
+    models.mkdir(exist_ok=True)
+    shutil.copy2(REPO / "models" / "catalog.toml", models / "catalog.toml")
+    wanted = default_models(REPO / "models" / "catalog.toml", chat)
+    for name in wanted:
+        source = models_from / name
+        if not source.exists():
+            raise SystemExit(f"{source} is missing: run `crossroads models pull --all` first")
+        if source.is_dir():
+            shutil.copytree(source, models / name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, models / name)
+        if (models_from / f"{name}.sha256").is_file():  # the cached check, keyed on size and mtime (kept by copy2)
+            shutil.copy2(models_from / f"{name}.sha256", models / f"{name}.sha256")
+    shutil.copytree(REPO / "assets" / "demo", APP / "assets" / "demo", dirs_exist_ok=True)
+    (APP / "VERSION").write_text(version() + "\n")
+    report_size(APP)
+    return APP
+
+
+def report_size(folder: Path) -> None:
+    """The bundle's size and what takes the space (issue #12 asks for both)."""
+    run("du", "-sh", folder)
+    out = subprocess.run(["du", "-s", "--block-size=1M", *sorted(str(p) for p in (folder / "_internal").iterdir()),
+                          *sorted(str(p) for p in (folder / "models").iterdir())],
+                         check=True, capture_output=True, text=True).stdout
+    rows = sorted((line.split("\t") for line in out.splitlines()), key=lambda r: -int(r[0]))
+    print("top space users (MB):")
+    for size, path in rows[:15]:
+        print(f"  {size:>6}  {Path(path).relative_to(folder)}")
+
+
+def tarball() -> Path:
+    """dist/crossroads-VERSION-linux-x86_64.tar.gz, unpacking to one folder crossroads-VERSION/."""
+    target = DIST / f"crossroads-{version()}-linux-x86_64.tar.gz"
+    top = f"crossroads-{version()}"
+    with tarfile.open(target, "w:gz", compresslevel=6) as tar:
+        tar.add(APP, arcname=top, filter=_no_user_data)
+    run("ls", "-l", target)
+    return target
+
+
+def _no_user_data(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """A bundle that was run portable from dist/ has a data/ folder and a portable.txt: not for shipping."""
+    parts = Path(info.name).parts
+    if len(parts) > 1 and parts[1] in ("data", "portable.txt"):
+        return None
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info
+
+
+DESKTOP_ENTRY = """[Desktop Entry]
+Type=Application
+Name=Crossroads
+Comment=Fine-tune or RAG? Decide with evidence, offline
+Exec=/opt/crossroads/crossroads gui
+Icon=crossroads
+Terminal=false
+Categories=Office;Science;Development;
+"""
+
+POSTRM = """#!/bin/sh
+# Clean removal: the files dpkg installed go with the package; also what the app may have written under /opt
+# (a portable data/ folder, caches). Users' own data in their home folders is theirs and stays.
+set -e
+if [ "$1" = "remove" ] || [ "$1" = "purge" ]; then
+    rm -rf /opt/crossroads
+fi
+exit 0
+"""
+
+
+def deb() -> Path:
+    """dist/crossroads_VERSION_amd64.deb: /opt/crossroads, /usr/bin/crossroads, a desktop entry and the icon."""
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("platform_check", REPO / "desktop" / "crossroads" / "ui" / "platform_check.py")
+    assert spec and spec.loader
+    platform_check = module_from_spec(spec)
+    spec.loader.exec_module(platform_check)
+    stage = REPO / "build" / "deb"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(APP, stage / "opt" / "crossroads", symlinks=True,
+                    ignore=shutil.ignore_patterns("data", "portable.txt"))
+    (stage / "usr" / "bin").mkdir(parents=True)
+    (stage / "usr" / "bin" / "crossroads").symlink_to("/opt/crossroads/crossroads")
+    apps = stage / "usr" / "share" / "applications"
+    apps.mkdir(parents=True)
+    (apps / "crossroads.desktop").write_text(DESKTOP_ENTRY)
+    icons = stage / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
+    icons.mkdir(parents=True)
+    shutil.copy2(REPO / "desktop" / "crossroads" / "ui" / "icons" / "crossroads.svg", icons / "crossroads.svg")
+    size_kb = int(subprocess.run(["du", "-sk", stage], check=True, capture_output=True, text=True).stdout.split()[0])
+    control = stage / "DEBIAN"
+    control.mkdir()
+    (control / "control").write_text(
+        f"Package: crossroads\nVersion: {version()}\nArchitecture: amd64\n"
+        "Maintainer: Crossroads <crossroads@localhost>\n"
+        f"Installed-Size: {size_kb}\nSection: science\nPriority: optional\n"
+        f"Depends: {', '.join(platform_check.DEBIAN_PACKAGES)}\n"
+        f"Description: {project()['description']}\n"
+        " Self-contained: Python, Qt, llama.cpp and the default models are inside; runs with no network.\n")
+    (control / "postrm").write_text(POSTRM)
+    (control / "postrm").chmod(0o755)
+    target = DIST / f"crossroads_{version()}_amd64.deb"
+    run("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", stage, target)
+    shutil.rmtree(stage)
+    run("ls", "-l", target)
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=["venv", "freeze", "tarball", "deb", "all"])
+    parser.add_argument("--no-finetune", action="store_true", help="leave out transformers' PEFT and gguf")
+    parser.add_argument("--no-chat-model", action="store_true", help="leave out the 0.5B default chat model")
+    parser.add_argument("--models-from", type=Path, default=None)
+    args = parser.parse_args()
+    steps = ["venv", "freeze", "tarball", "deb"] if args.step == "all" else [args.step]
+    for step in steps:
+        if step == "venv":
+            make_venv(not args.no_finetune)
+        elif step == "freeze":
+            models_from = args.models_from or Path(os.environ.get("CROSSROADS_MODELS_DIR") or REPO / "models")
+            freeze(models_from, chat=not args.no_chat_model, finetune=not args.no_finetune)
+        elif step == "tarball":
+            tarball()
+        elif step == "deb":
+            deb()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
