@@ -100,6 +100,9 @@ def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
             shutil.copy2(source, models / name)
         if (models_from / f"{name}.sha256").is_file():  # the cached check, keyed on size and mtime (kept by copy2)
             shutil.copy2(models_from / f"{name}.sha256", models / f"{name}.sha256")
+    onnx = models_from / "cache" / "onnx"  # the embedder's ONNX export: saves exporting it on the first start
+    if onnx.is_dir():
+        shutil.copytree(onnx, models / "cache" / "onnx", dirs_exist_ok=True)
     shutil.copytree(REPO / "assets" / "demo", APP / "assets" / "demo", dirs_exist_ok=True)
     (APP / "VERSION").write_text(version() + "\n")
     report_size(APP)

@@ -21,7 +21,7 @@ mkdir "$WORK/home"
 NET=""
 if unshare -n true 2>/dev/null; then NET="unshare -n"; else echo "note: unshare -n is not available; network left on"; fi
 # A clean environment: only the system's PATH, a fresh HOME, no PYTHONPATH or virtualenv.
-run() { env -i PATH=/usr/bin:/bin HOME="$WORK/home" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen $NET "$APP/crossroads" --portable "$@"; }
+run() { env -i PATH=/usr/bin:/bin HOME="$WORK/home" LC_ALL=C.UTF-8 QT_QPA_PLATFORM=offscreen $NET "$APP/crossroads" --portable "$@"; }
 
 run --version
 run models list
