@@ -23,6 +23,7 @@ def frozen_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CROSSROADS_HOME", raising=False)
     monkeypatch.delenv("CROSSROADS_MODELS_DIR", raising=False)
     monkeypatch.delenv(config.PORTABLE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     return app
 
 
@@ -64,3 +65,5 @@ def test_the_portable_flag_before_the_command_puts_the_data_and_the_log_beside_t
     assert os.environ[config.PORTABLE_ENV] == "1"
     assert config.data_dir() == frozen_app / "data"
     assert logfile.log_path() == frozen_app / "data" / "logs" / "crossroads.log"
+    # Libraries' own caches (onnxruntime's) follow, rather than landing in the laptop's home folder.
+    assert os.environ["XDG_CACHE_HOME"] == str(frozen_app / "data" / "cache" / "xdg")

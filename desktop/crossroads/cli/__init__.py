@@ -54,6 +54,11 @@ def _apply_portable(argv: list[str]) -> None:
             break  # the command: its own options follow
         if token == "--portable":
             os.environ[PORTABLE_ENV] = "1"
+    from crossroads import config
+
+    if config.portable():
+        # Libraries keep caches under the home folder too (onnxruntime writes ~/.cache/Microsoft/…): beside the app.
+        os.environ["XDG_CACHE_HOME"] = str(config.data_dir() / "cache" / "xdg")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
