@@ -16,8 +16,11 @@ Steps (each can be run alone; ``all`` runs them in order):
     python3.11 packaging/build_bundle.py tarball   # dist/crossroads-VERSION-linux-x86_64.tar.gz
     python3.11 packaging/build_bundle.py deb       # dist/crossroads_VERSION_amd64.deb
 
-Options: ``--models-from DIR`` (default: ``models/`` in the checkout, or CROSSROADS_MODELS_DIR), ``--no-chat-model``
-(leave out the 0.5B chat model: a small download, the user opens their own GGUF).
+Options: ``--models-from DIR`` (default: ``models/`` in the checkout, or CROSSROADS_MODELS_DIR);
+``--no-default-model`` (leave out the 0.5B chat model: a small download, the user opens their own GGUF);
+``--no-finetune`` (leave out peft, accelerate and gguf; torch and transformers stay, the embedder falls back on them).
+A variant's tarball and .deb are named after it (``crossroads-0.1.0-no-finetune-linux-x86_64.tar.gz``): ``freeze``
+writes the variant into ``dist/crossroads/VARIANT``, which the ``tarball`` and ``deb`` steps read.
 """
 
 from __future__ import annotations
@@ -67,16 +70,16 @@ def make_venv(finetune: bool) -> None:
     run(VENV_PY, "-m", "pip", "install", "--quiet", *deps, "pyinstaller>=6.10")
 
 
-def default_models(catalog: Path, chat: bool) -> list[str]:
-    """The file or folder names of the catalog's default models (the chat model only if ``chat``)."""
+def default_entries(catalog: Path, chat: bool) -> list[dict]:
+    """The catalog's default models (the chat model only if ``chat``), as the catalog describes them."""
     with open(catalog, "rb") as f:
         entries = tomllib.load(f)["model"]
-    names = []
-    for entry in entries:
-        if not entry.get("default") or (entry["role"] == "chat" and not chat):
-            continue
-        names.append(entry.get("file") or entry["folder"])
-    return names
+    return [e for e in entries if e.get("default") and (chat or e["role"] != "chat")]
+
+
+def default_models(catalog: Path, chat: bool) -> list[str]:
+    """The file or folder names of the catalog's default models (the chat model only if ``chat``)."""
+    return [entry.get("file") or entry["folder"] for entry in default_entries(catalog, chat)]
 
 
 def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
@@ -105,8 +108,25 @@ def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
         shutil.copytree(onnx, models / "cache" / "onnx", dirs_exist_ok=True)
     shutil.copytree(REPO / "assets" / "demo", APP / "assets" / "demo", dirs_exist_ok=True)
     (APP / "VERSION").write_text(version() + "\n")
+    flags = [flag for flag, on in (("no-default-model", not chat), ("no-finetune", not finetune)) if on]
+    (APP / "VARIANT").write_text(("+".join(flags) or "full") + "\n")
+    write_notices(chat)
     report_size(APP)
     return APP
+
+
+def write_notices(chat: bool) -> None:
+    """licenses/ and THIRD_PARTY_NOTICES.txt from what PyInstaller collected and the models copied in."""
+    import notices
+
+    work = REPO / "build" / "pyinstaller" / "crossroads"
+    dists = notices.bundled_distributions(notices.toc_sources(work))
+    models = [notices.BundledModel(e["name"], e["display_name"], e["licence"],
+                                   f"Hugging Face {e['hf_model']}" if e.get("hf_model") else "the model catalog",
+                                   APP / "models" / (e.get("file") or e["folder"]))
+              for e in default_entries(REPO / "models" / "catalog.toml", chat)]
+    components = notices.write_notices(APP, "Crossroads", version(), dists, models)
+    print(f"licences of {len(components)} components in {APP / 'licenses'}, list in {notices.NOTICES_FILE}")
 
 
 def report_size(folder: Path) -> None:
@@ -121,9 +141,16 @@ def report_size(folder: Path) -> None:
         print(f"  {size:>6}  {Path(path).relative_to(folder)}")
 
 
+def variant_suffix() -> str:
+    """"" for the full bundle, else "-no-finetune" etc. (what ``freeze`` built, from dist/crossroads/VARIANT)."""
+    marker = APP / "VARIANT"
+    name = marker.read_text().strip() if marker.is_file() else "full"
+    return "" if name == "full" else f"-{name}"
+
+
 def tarball() -> Path:
-    """dist/crossroads-VERSION-linux-x86_64.tar.gz, unpacking to one folder crossroads-VERSION/."""
-    target = DIST / f"crossroads-{version()}-linux-x86_64.tar.gz"
+    """dist/crossroads-VERSION[-VARIANT]-linux-x86_64.tar.gz, unpacking to one folder crossroads-VERSION/."""
+    target = DIST / f"crossroads-{version()}{variant_suffix()}-linux-x86_64.tar.gz"
     top = f"crossroads-{version()}"
     with tarfile.open(target, "w:gz", compresslevel=6) as tar:
         tar.add(APP, arcname=top, filter=_no_user_data)
@@ -194,7 +221,7 @@ def deb() -> Path:
         " Self-contained: Python, Qt, llama.cpp and the default models are inside; runs with no network.\n")
     (control / "postrm").write_text(POSTRM)
     (control / "postrm").chmod(0o755)
-    target = DIST / f"crossroads_{version()}_amd64.deb"
+    target = DIST / f"crossroads_{version()}{variant_suffix()}_amd64.deb"
     run("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", stage, target)
     shutil.rmtree(stage)
     run("ls", "-l", target)
@@ -203,9 +230,12 @@ def deb() -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=["venv", "freeze", "tarball", "deb", "all"])
-    parser.add_argument("--no-finetune", action="store_true", help="leave out transformers' PEFT and gguf")
-    parser.add_argument("--no-chat-model", action="store_true", help="leave out the 0.5B default chat model")
+    parser.add_argument("step", choices=["venv", "freeze", "notices", "tarball", "deb", "all"])
+    parser.add_argument("--no-finetune", action="store_true",
+                        help="leave out the training stack (peft, accelerate, gguf): the Fine-tune tab then says "
+                             "it is not installed in this build")
+    parser.add_argument("--no-default-model", "--no-chat-model", dest="no_chat_model", action="store_true",
+                        help="leave out the 0.5B default chat model: the user opens their own GGUF")
     parser.add_argument("--models-from", type=Path, default=None)
     args = parser.parse_args()
     steps = ["venv", "freeze", "tarball", "deb"] if args.step == "all" else [args.step]
@@ -215,6 +245,8 @@ def main() -> int:
         elif step == "freeze":
             models_from = args.models_from or Path(os.environ.get("CROSSROADS_MODELS_DIR") or REPO / "models")
             freeze(models_from, chat=not args.no_chat_model, finetune=not args.no_finetune)
+        elif step == "notices":  # again, on the last freeze (its PyInstaller work folder is kept in build/)
+            write_notices(chat=not args.no_chat_model)
         elif step == "tarball":
             tarball()
         elif step == "deb":

@@ -67,8 +67,13 @@ def missing_library() -> str | None:
 
 def library_named_in(error: str) -> str:
     """The missing library in a dynamic loader's error ("libfoo.so.4: cannot open shared object file…")."""
+    return missing_in(error) or error
+
+
+def missing_in(error: str) -> str | None:
+    """The library a loader error names as missing, or None when the error is about something else."""
     found = _MISSING.search(error)
-    return found.group(1) if found else error
+    return found.group(1) if found else None
 
 
 def _has_xcb_cursor() -> bool:
