@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent / "bundle"
 VENV = REPO / ".build-venv"
-VENV_PY = VENV / "bin" / "python"
+VENV_PY = VENV / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 DIST = REPO / "dist"
 APP = DIST / "crossroads"
 
@@ -129,16 +129,21 @@ def write_notices(chat: bool) -> None:
     print(f"licences of {len(components)} components in {APP / 'licenses'}, list in {notices.NOTICES_FILE}")
 
 
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def report_size(folder: Path) -> None:
-    """The bundle's size and what takes the space (issue #12 asks for both)."""
-    run("du", "-sh", folder)
-    out = subprocess.run(["du", "-s", "--block-size=1M", *sorted(str(p) for p in (folder / "_internal").iterdir()),
-                          *sorted(str(p) for p in (folder / "models").iterdir())],
-                         check=True, capture_output=True, text=True).stdout
-    rows = sorted((line.split("\t") for line in out.splitlines()), key=lambda r: -int(r[0]))
+    """The bundle's size and what takes the space (issue #12 asks for both); the same on every OS."""
+    print(f"{folder}: {_size(folder) / 1e6:.0f} MB")
+    internal = folder / "_internal"
+    parts = [*(internal.iterdir() if internal.is_dir() else ()), *(folder / "models").iterdir()]
+    rows = sorted(((_size(p), p) for p in parts), key=lambda r: -r[0])
     print("top space users (MB):")
     for size, path in rows[:15]:
-        print(f"  {size:>6}  {Path(path).relative_to(folder)}")
+        print(f"  {size / 1e6:>6.0f}  {path.relative_to(folder)}")
 
 
 def variant_suffix() -> str:

@@ -141,6 +141,10 @@ def copy_distribution_licences(dist: metadata.Distribution, licenses_dir: Path) 
         (target / "LICENSE-METADATA.txt").write_text(
             f"{name} {version} ships no licence file. Its metadata says:\nLicence: {licence_name(dist)}\n"
             + (f"\n{text}\n" if text and text != licence_name(dist) else ""), encoding="utf-8")
+        for spdx in named_licences(licence_name(dist)):  # the full text of the licence it names, when known
+            full = licence_text_from((), spdx)
+            if full is not None:
+                (target / f"{spdx}.txt").write_text(full, encoding="utf-8")
     return Component(name, version, licence_name(dist), homepage(dist), "python package", folder.as_posix())
 
 
@@ -167,17 +171,33 @@ class BundledModel:
     path: Path  # the file or folder in the bundle
 
 
+# Debian's copies of the common licences (base-files), for components that name a licence but ship no text (the
+# PySide6 and shiboken6 wheels: LGPL-3.0 / GPL); the build runs on Debian/Ubuntu.
+COMMON_LICENCES = Path("/usr/share/common-licenses")
+_SPDX_FILES = {"Apache-2.0": "Apache-2.0", "LGPL-3.0": "LGPL-3", "GPL-3.0": "GPL-3", "GPL-2.0": "GPL-2",
+               "LGPL-2.1": "LGPL-2.1", "MPL-2.0": "MPL-2.0", "CC0-1.0": "CC0-1.0"}
+
+
 def licence_text_from(dists: Sequence[metadata.Distribution], spdx: str) -> str | None:
-    """The full text of a common licence, taken from a bundled distribution that ships it verbatim."""
+    """The full text of a common licence: from a bundled distribution that ships it verbatim (Apache-2.0), else
+    the system's copy of the common licences."""
     marks = {"Apache-2.0": ("Apache License", "Version 2.0, January 2004", "TERMS AND CONDITIONS")}.get(spdx)
-    if marks is None:
-        return None
-    for dist in dists:
+    for dist in dists if marks else ():
         for path in licence_files(dist):
             text = path.read_text(encoding="utf-8", errors="replace")
-            if all(mark in text for mark in marks):
+            if all(mark in text for mark in marks or ()):
                 return text
-    return None
+    common = COMMON_LICENCES / _SPDX_FILES.get(spdx, "-")
+    return common.read_text(encoding="utf-8", errors="replace") if common.is_file() else None
+
+
+def named_licences(expression: str) -> list[str]:
+    """The common licences an SPDX expression names (``LGPL-3.0-only OR GPL-2.0-only`` -> LGPL-3.0, GPL-2.0)."""
+    found = []
+    for spdx in _SPDX_FILES:
+        if re.search(rf"(?<![\w.-]){re.escape(spdx)}(?:-only|-or-later|\+)?(?![\w.])", expression):
+            found.append(spdx)
+    return found
 
 
 def copy_model_licence(model: BundledModel, licenses_dir: Path, dists: Sequence[metadata.Distribution]) -> Component:

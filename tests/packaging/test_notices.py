@@ -85,3 +85,15 @@ def test_the_bundle_gets_a_licences_folder_and_a_notice_list(tmp_path: Path) -> 
     assert {c.kind for c in components} == {"runtime", "python package", "model"}
     for component in components:
         assert any((app / "licenses" / component.folder).iterdir()), component.name
+
+
+def test_a_package_that_names_its_licence_but_ships_no_text_gets_the_full_text_of_that_licence(
+        tmp_path: Path) -> None:
+    (shiboken,) = dists("shiboken6")  # the Qt binding's wheels ship no licence file; they say LGPL-3.0 / GPL
+    assert not notices.licence_files(shiboken)
+    assert notices.named_licences(notices.licence_name(shiboken)) == ["LGPL-3.0", "GPL-3.0", "GPL-2.0"]
+    component = notices.copy_distribution_licences(shiboken, tmp_path)
+    folder = tmp_path / component.folder
+    assert "LGPL-3.0" in (folder / "LICENSE-METADATA.txt").read_text()
+    if notices.COMMON_LICENCES.is_dir():  # Debian/Ubuntu, where the bundle is built
+        assert "GNU LESSER GENERAL PUBLIC LICENSE" in (folder / "LGPL-3.0.txt").read_text()

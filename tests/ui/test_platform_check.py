@@ -57,8 +57,24 @@ _NO_ICCCM = """
 import ctypes
 real = ctypes.CDLL
 def cdll(name, *args, **kwargs):
-    if str(name).endswith("libqxcb.so"):
+    if str(name).endswith(("libqxcb.so", "libQt6XcbQpa.so.6")):
         raise OSError(f"{name}: libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+    return real(name, *args, **kwargs)
+ctypes.CDLL = cdll
+"""
+
+
+# A frozen bundle (PyInstaller) wraps the loader's error in its own, the real one as the cause.
+_FROZEN_NO_ICCCM = """
+import ctypes
+real = ctypes.CDLL
+def cdll(name, *args, **kwargs):
+    if str(name).endswith(("libqxcb.so", "libQt6XcbQpa.so.6")):
+        try:
+            raise OSError(f"libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+        except OSError as cause:
+            raise OSError(f"Failed to load dynlib/dll {name!r}. Most likely this dynlib/dll was not found when "
+                          "the application was frozen.") from cause
     return real(name, *args, **kwargs)
 ctypes.CDLL = cdll
 """
@@ -78,8 +94,9 @@ def test_without_libegl_the_gui_command_names_it_instead_of_a_traceback(tmp_path
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
-def test_on_x11_a_missing_xcb_library_is_named_before_qt_loads(tmp_path: Path) -> None:
-    done = _start_gui(tmp_path, _NO_ICCCM, QT_QPA_PLATFORM="xcb", DISPLAY=":99")
+@pytest.mark.parametrize("inject", [_NO_ICCCM, _FROZEN_NO_ICCCM], ids=["from-source", "frozen"])
+def test_on_x11_a_missing_xcb_library_is_named_before_qt_loads(tmp_path: Path, inject: str) -> None:
+    done = _start_gui(tmp_path, inject, QT_QPA_PLATFORM="xcb", DISPLAY=":99")
     assert done.returncode == 2, done.stderr
     assert "the system library libxcb-icccm.so.4" in done.stderr and "libxcb-icccm4" in done.stderr
     assert "Traceback" not in done.stderr

@@ -59,10 +59,21 @@ def missing_library() -> str | None:
                 ctypes.CDLL(str(extra / qt_lib), mode=ctypes.RTLD_GLOBAL)
         ctypes.CDLL(str(plugin))
     except OSError as exc:
-        return library_named_in(str(exc))
+        return library_named_in(loader_error(exc))
     if shutil.which("ldconfig") and not _has_xcb_cursor():
         return "libxcb-cursor.so.0"  # Qt checks for it separately, at run time
     return None
+
+
+def loader_error(exc: BaseException) -> str:
+    """The loader's own words. In a frozen bundle PyInstaller's ctypes raises a generic "Failed to load dynlib"
+    error whose cause holds them, so the whole chain is read."""
+    texts = []
+    current: BaseException | None = exc
+    while current is not None and len(texts) < 5:
+        texts.append(str(current))
+        current = current.__cause__
+    return " | ".join(texts)
 
 
 def library_named_in(error: str) -> str:
