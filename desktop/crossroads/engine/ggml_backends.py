@@ -1,0 +1,63 @@
+"""llama.cpp's compute backends, loaded at run time when it was built as loadable modules.
+
+A bundle must run on laptops older than the build machine. llama.cpp built with ``GGML_BACKEND_DL=ON
+GGML_CPU_ALL_VARIANTS=ON GGML_NATIVE=OFF`` ships one CPU backend per x86-64 level (``libggml-cpu-x64.so``,
+``-sse42``, ``-haswell``, ``-skylakex``…) and picks the best one for the CPU it runs on, but only when someone asks it
+to load them: llama-cpp-python does not (its issue 2069), and a model then fails with "no backends are loaded". So
+before the first model, when no backend is registered, ``ggml_backend_load_all_from_path`` is called on the folder
+holding llama-cpp-python's libraries. With the default build (the CPU backend linked in) this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+from pathlib import Path
+
+_lock = threading.Lock()
+_GGML = {"win32": "ggml.dll", "darwin": "libggml.dylib"}.get(sys.platform, "libggml.so")
+
+
+def library_dir() -> Path:
+    """Where llama-cpp-python keeps libllama and libggml (also inside a frozen bundle)."""
+    import llama_cpp
+
+    return Path(llama_cpp.__file__).resolve().parent / "lib"
+
+
+def _ggml() -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(library_dir() / _GGML))  # the copy llama_cpp already loaded: same path, same handle
+    lib.ggml_backend_reg_count.restype = ctypes.c_size_t
+    lib.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
+    lib.ggml_backend_reg_get.restype = ctypes.c_void_p
+    lib.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
+    lib.ggml_backend_reg_name.restype = ctypes.c_char_p
+    lib.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+    lib.ggml_backend_load_all_from_path.restype = None
+    return lib
+
+
+def ensure_loaded() -> list[str]:
+    """Load the backends if none is registered yet; the names of the registered backends (e.g. ["CPU"])."""
+    import llama_cpp  # noqa: F401  (loads libllama and libggml first)
+
+    with _lock:
+        lib = _ggml()
+        if lib.ggml_backend_reg_count() == 0:
+            lib.ggml_backend_load_all_from_path(str(library_dir()).encode())
+        return [lib.ggml_backend_reg_name(lib.ggml_backend_reg_get(i)).decode()
+                for i in range(lib.ggml_backend_reg_count())]
+
+
+def loaded_cpu_variant() -> str | None:
+    """Which CPU backend module the process loaded (``libggml-cpu-haswell.so``), if llama.cpp was built with them
+    as modules; None with the default build. Linux only (read from the process's memory map)."""
+    maps = Path("/proc/self/maps")
+    if not maps.is_file():
+        return None
+    for line in maps.read_text(errors="replace").splitlines():
+        name = line.rsplit("/", 1)[-1]
+        if name.startswith("libggml-cpu") and name.endswith(".so"):
+            return name
+    return None
