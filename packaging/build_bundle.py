@@ -67,7 +67,24 @@ def make_venv(finetune: bool) -> None:
         deps += meta["optional-dependencies"]["finetune"]
     torch = [d for d in deps if d.startswith("torch")]
     run(VENV_PY, "-m", "pip", "install", "--quiet", *torch)
+    llama = [d for d in deps if d.startswith("llama-cpp-python")]
+    if sys.platform == "linux" and not baseline_llama_built():
+        # Compiled here for a baseline x86-64 CPU, its faster kernels chosen at run time (crossroads.engine.
+        # ggml_backends loads them): never from pip's wheel cache, which may hold a build for this machine's CPU.
+        env = dict(os.environ, CMAKE_ARGS=BASELINE_CMAKE_ARGS)
+        run(VENV_PY, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", "--no-cache-dir",
+            "--no-binary", "llama-cpp-python", *llama, env=env)
     run(VENV_PY, "-m", "pip", "install", "--quiet", *deps, "pyinstaller>=6.10")
+
+
+BASELINE_CMAKE_ARGS = "-DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF"
+
+
+def baseline_llama_built() -> bool:
+    """Whether the build venv's llama.cpp has its CPU backends as run-time-chosen modules (libggml-cpu-x64.so…)."""
+    found = subprocess.run([VENV_PY, "-c", "import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent)"],
+                           capture_output=True, text=True)
+    return found.returncode == 0 and any((Path(found.stdout.strip()) / "lib").glob("libggml-cpu-*.so"))
 
 
 def default_entries(catalog: Path, chat: bool) -> list[dict]:

@@ -26,6 +26,13 @@ def library_dir() -> Path:
     return Path(llama_cpp.__file__).resolve().parent / "lib"
 
 
+def module_dirs() -> list[Path]:
+    """Where the backend modules may be: beside libggml (the bundle puts them there), else the ``bin/`` folder
+    ggml's install rules give them, which a wheel places at the top of site-packages."""
+    lib = library_dir()
+    return [lib, lib.parent.parent / "bin"]
+
+
 def _ggml() -> ctypes.CDLL:
     lib = ctypes.CDLL(str(library_dir() / _GGML))  # the copy llama_cpp already loaded: same path, same handle
     lib.ggml_backend_reg_count.restype = ctypes.c_size_t
@@ -44,8 +51,11 @@ def ensure_loaded() -> list[str]:
 
     with _lock:
         lib = _ggml()
-        if lib.ggml_backend_reg_count() == 0:
-            lib.ggml_backend_load_all_from_path(str(library_dir()).encode())
+        for folder in module_dirs():
+            if lib.ggml_backend_reg_count() > 0:
+                break
+            if folder.is_dir():
+                lib.ggml_backend_load_all_from_path(str(folder).encode())
         return [lib.ggml_backend_reg_name(lib.ggml_backend_reg_get(i)).decode()
                 for i in range(lib.ggml_backend_reg_count())]
 
