@@ -3,7 +3,12 @@ as loadable modules chosen at run time for the CPU (the bundle's baseline build)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from crossroads.engine import ggml_backends
 from crossroads.engine.llama_engine import LlamaEngine
@@ -31,3 +36,22 @@ def test_a_model_loads_and_the_cpu_variant_in_use_is_known_when_built_as_modules
             assert variant in (None, "libggml-cpu.so")
     finally:
         engine.close()
+
+
+_FORCED = """
+from crossroads.engine import ggml_backends
+from crossroads.engine.llama_engine import LlamaEngine
+engine = LlamaEngine(r"{model}", context_size=512, threads=1, max_sequences=1)
+print(ggml_backends.loaded_cpu_variant())
+engine.close()
+"""
+
+
+@pytest.mark.skipif(not any(m for d in ggml_backends.module_dirs() for m in d.glob("libggml-cpu-x64.so")),
+                    reason="llama.cpp is not the baseline build (no CPU backend modules)")
+def test_the_baseline_x64_kernels_can_be_forced_and_load_a_model(tiny_model_path: Path) -> None:
+    env = {**os.environ, ggml_backends.FORCE_ENV: "x64"}
+    done = subprocess.run([sys.executable, "-c", _FORCED.format(model=tiny_model_path)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("libggml-cpu-x64.so")

@@ -6,17 +6,22 @@ GGML_CPU_ALL_VARIANTS=ON GGML_NATIVE=OFF`` ships one CPU backend per x86-64 leve
 to load them: llama-cpp-python does not (its issue 2069), and a model then fails with "no backends are loaded". So
 before the first model, when no backend is registered, ``ggml_backend_load_all_from_path`` is called on the folder
 holding llama-cpp-python's libraries. With the default build (the CPU backend linked in) this does nothing.
+
+``CROSSROADS_GGML_CPU=x64`` (or ``sse42``, ``haswell``…) loads that one variant instead of the best: for support,
+should a laptop's CPU be misjudged, and for testing the baseline kernels on a newer machine.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 import threading
 from pathlib import Path
 
 _lock = threading.Lock()
 _GGML = {"win32": "ggml.dll", "darwin": "libggml.dylib"}.get(sys.platform, "libggml.so")
+FORCE_ENV = "CROSSROADS_GGML_CPU"
 
 
 def library_dir() -> Path:
@@ -42,6 +47,8 @@ def _ggml() -> ctypes.CDLL:
     lib.ggml_backend_reg_name.restype = ctypes.c_char_p
     lib.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
     lib.ggml_backend_load_all_from_path.restype = None
+    lib.ggml_backend_load.argtypes = [ctypes.c_char_p]
+    lib.ggml_backend_load.restype = ctypes.c_void_p
     return lib
 
 
@@ -51,7 +58,12 @@ def ensure_loaded() -> list[str]:
 
     with _lock:
         lib = _ggml()
-        for folder in module_dirs():
+        forced = os.environ.get(FORCE_ENV, "").strip()
+        for folder in module_dirs() if forced else ():
+            module = folder / f"libggml-cpu-{forced}.so"
+            if lib.ggml_backend_reg_count() == 0 and module.is_file():
+                lib.ggml_backend_load(str(module).encode())
+        for folder in module_dirs():  # the best variant for this CPU (or the forced one was not found)
             if lib.ggml_backend_reg_count() > 0:
                 break
             if folder.is_dir():
