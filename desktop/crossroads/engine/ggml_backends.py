@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 import threading
 from pathlib import Path
 
 _lock = threading.Lock()
-_GGML = {"win32": "ggml.dll", "darwin": "libggml.dylib"}.get(sys.platform, "libggml.so")
 FORCE_ENV = "CROSSROADS_GGML_CPU"
 
 
@@ -39,7 +37,12 @@ def module_dirs() -> list[Path]:
 
 
 def _ggml() -> ctypes.CDLL:
-    lib = ctypes.CDLL(str(library_dir() / _GGML))  # the copy llama_cpp already loaded: same path, same handle
+    """libggml's functions as libllama sees them. A wheel holds copies, not links (libggml.so, .so.0, .so.0.x):
+    opening one by name could load a second libggml with a registry of its own, which libllama never reads. A
+    symbol looked up through libllama's handle resolves in the libggml it was linked with."""
+    from llama_cpp import llama_cpp as bindings
+
+    lib = bindings._lib
     lib.ggml_backend_reg_count.restype = ctypes.c_size_t
     lib.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
     lib.ggml_backend_reg_get.restype = ctypes.c_void_p
