@@ -1,4 +1,4 @@
-"""Build a self-contained wheel of Crossroads (``make package``): the package plus the model catalog and the demo.
+"""Build a wheel of Crossroads (``make package-wheel``): the package plus the model catalog and the demo.
 
 In a checkout the catalog lives in ``models/`` and the sample documents in ``assets/demo/``; an installed package
 looks for them inside itself (``crossroads/models/catalog.toml``, ``crossroads/assets/demo/``). This copies them

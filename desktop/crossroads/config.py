@@ -1,13 +1,19 @@
 """Where Crossroads keeps its data, and the settings the core understands.
 
 Paths follow the platform's conventions (platformdirs). ``CROSSROADS_HOME`` moves all user data (knowledge
-bases, settings) elsewhere, and ``CROSSROADS_MODELS_DIR`` moves the models folder; tests and portable installs use
-them. Running from a source checkout keeps downloaded weights in the checkout's git-ignored ``models/`` folder.
+bases, settings) elsewhere, and ``CROSSROADS_MODELS_DIR`` moves the models folder; tests use them. Running from a
+source checkout keeps downloaded weights in the checkout's git-ignored ``models/`` folder; a frozen bundle
+(PyInstaller, ``packaging/build_bundle.py``) carries its models in a ``models/`` folder beside its executable.
+
+Portable mode (``crossroads --portable``, ``CROSSROADS_PORTABLE=1``, or a ``portable.txt`` file beside the
+executable) keeps all user data in ``data/`` beside the app, so a bundle on a USB stick leaves nothing in the home
+folder of the laptop it runs on.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,22 @@ from typing import Any
 APP_NAME = "Crossroads"
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent  # the checkout's top level, when running from source
+PORTABLE_ENV = "CROSSROADS_PORTABLE"
+PORTABLE_MARKER = "portable.txt"
+
+
+def app_root() -> Path:
+    """The folder the product runs from: beside the frozen executable, else the source checkout's top level."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    return SOURCE_ROOT
+
+
+def portable() -> bool:
+    """Keep user data beside the app: asked for by ``--portable``/the environment, or a marker file in the app."""
+    if os.environ.get(PORTABLE_ENV, "").strip() not in ("", "0"):
+        return True
+    return (app_root() / PORTABLE_MARKER).is_file()
 
 
 def data_dir() -> Path:
@@ -22,6 +44,8 @@ def data_dir() -> Path:
     override = os.environ.get("CROSSROADS_HOME")
     if override:
         return Path(override).expanduser()
+    if portable():
+        return app_root() / "data"
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
@@ -32,8 +56,8 @@ def models_dir() -> Path:
     override = os.environ.get("CROSSROADS_MODELS_DIR")
     if override:
         return Path(override).expanduser()
-    if (SOURCE_ROOT / "models" / "catalog.toml").is_file():
-        return SOURCE_ROOT / "models"
+    if (app_root() / "models" / "catalog.toml").is_file():  # a checkout, or a bundle with its models beside it
+        return app_root() / "models"
     return data_dir() / "models"
 
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from crossroads.config import PACKAGE_DIR, SOURCE_ROOT
+from crossroads.config import PACKAGE_DIR, app_root
 
 DEMO_KB = "demo"
 
@@ -26,7 +26,7 @@ class DemoQuestion:
 
 def demo_dir() -> Path:
     """The demo assets: in the checkout's assets/, or shipped inside the package."""
-    for candidate in (SOURCE_ROOT / "assets" / "demo", PACKAGE_DIR / "assets" / "demo"):
+    for candidate in (app_root() / "assets" / "demo", PACKAGE_DIR / "assets" / "demo"):
         if (candidate / "questions.jsonl").is_file():
             return candidate
     from crossroads.errors import SetupError

@@ -143,6 +143,14 @@ def test_a_model_not_pulled_yet_says_how_to_pull_it(empty_models_dir: Path) -> N
     assert "crossroads models pull qwen2.5-coder-0.5b-instruct" in caught.value.message
 
 
+def test_without_the_default_chat_model_the_message_says_how_to_open_ones_own_gguf(empty_models_dir: Path) -> None:
+    """The small bundle (build_bundle.py --no-default-model) has no chat model and no network: open your own."""
+    with pytest.raises(SetupError) as caught:
+        resolve_chat_model(None)
+    assert "Open GGUF… in the app's model bar" in caught.value.message
+    assert "--model FILE.gguf" in caught.value.message
+
+
 def test_an_unknown_name_that_is_not_a_file_is_a_model_error() -> None:
     with pytest.raises(ModelError) as caught:
         resolve_chat_model("my-model.gguf")

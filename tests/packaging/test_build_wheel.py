@@ -1,4 +1,4 @@
-"""`make package` builds one wheel that carries everything but the weights: code, catalog, demo, fonts, icon."""
+"""`make package-wheel` builds one wheel that carries everything but the weights: code, catalog, demo, fonts, icon."""
 
 from __future__ import annotations
 

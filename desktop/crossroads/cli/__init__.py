@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fine-tune or RAG? Compare a local model with and without your documents, offline.",
     )
     parser.add_argument("--version", action="version", version=f"crossroads {__version__}")
+    parser.add_argument("--portable", action="store_true",
+                        help="keep all data (knowledge bases, settings, logs) in data/ beside the app, not in the "
+                        "home folder: for a copy on a USB stick")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
@@ -39,9 +42,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _apply_portable(argv: list[str]) -> None:
+    """``--portable`` before the command: set before anything finds the data folder (the log file is first), and
+    through the environment so the processes the app starts (workers, the server) keep their data there too."""
+    import os
+
+    from crossroads.config import PORTABLE_ENV
+
+    for token in argv:
+        if not token.startswith("-"):
+            break  # the command: its own options follow
+        if token == "--portable":
+            os.environ[PORTABLE_ENV] = "1"
+    from crossroads import config
+
+    if config.portable():
+        # Libraries keep caches under the home folder too (onnxruntime writes ~/.cache/Microsoft/…): beside the app.
+        os.environ["XDG_CACHE_HOME"] = str(config.data_dir() / "cache" / "xdg")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from crossroads import logfile
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _apply_portable(argv)
     logfile.setup()  # tracebacks go to the log file, never onto the user's terminal
     parser = build_parser()
     args = parser.parse_args(argv)

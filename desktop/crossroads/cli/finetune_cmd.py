@@ -183,6 +183,7 @@ def _settings(args: argparse.Namespace) -> TrainSettings:
 def _train(args: argparse.Namespace) -> int:
     from crossroads.finetune import events as ev
     from crossroads.finetune import pipeline
+    from crossroads.finetune.installed import check_installed
     from crossroads.finetune.parity import verdict_text
     from crossroads.finetune.plan import check_architecture
     from crossroads.models.catalog import resolve_chat_model
@@ -191,6 +192,7 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.export:
         return _export(args)
+    check_installed()  # before writing any questions with the model: they would be of no use
     name = args.name or (args.kb if args.kb else args.data.stem if args.data else None)
     if args.resume:
         if not name:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.errors import InputError
     from crossroads.ui.app import LaunchOptions, display_available
     from crossroads.ui.app import run as run_app
-    from crossroads.ui.platform_check import advice, missing_library
+    from crossroads.ui.platform_check import advice, missing_in, missing_library
 
     if args.screenshot is None and not display_available():
         raise SetupError(NO_DISPLAY)
@@ -52,5 +52,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--size must look like 1360x860, not “{args.size}”.") from exc
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
         raise InputError("--screenshot needs a file name ending in .png.")
-    return run_app(LaunchOptions(kb=args.kb, model=args.model, demo=args.demo, screenshot=args.screenshot,
-                                 theme=args.theme, tab=args.tab, size=(width, height)))
+    try:
+        return run_app(LaunchOptions(kb=args.kb, model=args.model, demo=args.demo, screenshot=args.screenshot,
+                                     theme=args.theme, tab=args.tab, size=(width, height)))
+    except ImportError as exc:
+        # Qt's own libraries link against system ones too (libEGL, libGL, libfontconfig): when one is missing, the
+        # import of PySide6 fails, whatever the platform. Name it, as for X11, instead of a traceback.
+        library = missing_in(str(exc))
+        if library is None:
+            raise
+        raise SetupError(advice(library)) from exc

@@ -94,6 +94,10 @@ class LlamaEngine:
         import llama_cpp
         from llama_cpp import _internals
 
+        from crossroads.engine import ggml_backends
+
+        ggml_backends.ensure_loaded()  # a baseline build (backends as modules) picks the CPU's best kernels here
+
         self.path = Path(model_path)
         self._display_name = display_name
         self.info = read_gguf_info(self.path)

@@ -14,6 +14,7 @@ from crossroads.errors import CrossroadsError, InputError
 from crossroads.finetune import events as ev
 from crossroads.finetune import runs
 from crossroads.finetune.examples import TrainingExample, split, write_jsonl
+from crossroads.finetune.installed import check_installed
 from crossroads.finetune.job import TrainingJob
 from crossroads.finetune.job_spec import JobSpec
 from crossroads.finetune.plan import TrainSettings
@@ -33,6 +34,7 @@ def prepare(name: str, model_path: Path, examples: Sequence[TrainingExample], se
             system_message: str = "", validation_share: float = 0.15, verify_prompts: Sequence[str] = (),
             ) -> TrainingJob:
     """Write the run's data and job into ``adapters/<name>/work`` (an unfinished run of that name is refused)."""
+    check_installed()
     work = runs.work_dir(name)
     if (work / "checkpoint").exists():
         raise InputError(f"An unfinished fine-tune named “{name}” exists. Resume it, or delete it first "
@@ -53,6 +55,7 @@ def resume(name: str) -> TrainingJob:
     """The unfinished run of that name, to start again from its checkpoint."""
     from crossroads.finetune.job import JOB_FILE
 
+    check_installed()
     job_file = runs.work_dir(name) / JOB_FILE
     if not job_file.is_file():
         raise InputError(f"There is no unfinished fine-tune named “{name}” to resume.")

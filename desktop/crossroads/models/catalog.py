@@ -100,7 +100,7 @@ class Catalog:
 
 def catalog_candidates() -> list[Path]:
     """The checkout's catalog first (it is the one being edited), then the copy shipped in the package."""
-    return [config.SOURCE_ROOT / "models" / "catalog.toml", Path(__file__).resolve().parent / "catalog.toml"]
+    return [config.app_root() / "models" / "catalog.toml", Path(__file__).resolve().parent / "catalog.toml"]
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -178,11 +178,15 @@ def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
+OWN_GGUF = ("Or use a GGUF chat model of your own: Open GGUF… in the app's model bar, or `--model FILE.gguf` "
+            "on the command line.")
+
+
 def _missing(entry: CatalogEntry) -> SetupError:
-    return SetupError(
-        f"The model “{entry.display_name}” is not downloaded yet; run `crossroads models pull {entry.name}` "
-        "(it needs the internet once)."
-    )
+    """Say how to get the model; for a chat model (left out of the small bundle) also how to use one's own."""
+    message = (f"The model “{entry.display_name}” is not downloaded yet; run `crossroads models pull {entry.name}` "
+               "(it needs the internet once).")
+    return SetupError(f"{message} {OWN_GGUF}" if entry.role == "chat" else message)
 
 
 def _resolve(name_or_path: str | None, role: str) -> Path:

@@ -59,16 +59,32 @@ def missing_library() -> str | None:
                 ctypes.CDLL(str(extra / qt_lib), mode=ctypes.RTLD_GLOBAL)
         ctypes.CDLL(str(plugin))
     except OSError as exc:
-        return library_named_in(str(exc))
+        return library_named_in(loader_error(exc))
     if shutil.which("ldconfig") and not _has_xcb_cursor():
         return "libxcb-cursor.so.0"  # Qt checks for it separately, at run time
     return None
 
 
+def loader_error(exc: BaseException) -> str:
+    """The loader's own words. In a frozen bundle PyInstaller's ctypes raises a generic "Failed to load dynlib"
+    error whose cause holds them, so the whole chain is read."""
+    texts = []
+    current: BaseException | None = exc
+    while current is not None and len(texts) < 5:
+        texts.append(str(current))
+        current = current.__cause__
+    return " | ".join(texts)
+
+
 def library_named_in(error: str) -> str:
     """The missing library in a dynamic loader's error ("libfoo.so.4: cannot open shared object file…")."""
+    return missing_in(error) or error
+
+
+def missing_in(error: str) -> str | None:
+    """The library a loader error names as missing, or None when the error is about something else."""
     found = _MISSING.search(error)
-    return found.group(1) if found else error
+    return found.group(1) if found else None
 
 
 def _has_xcb_cursor() -> bool:

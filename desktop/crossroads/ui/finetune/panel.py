@@ -45,6 +45,7 @@ from crossroads.finetune.dataset import (
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
 from crossroads.finetune.import_adapter import Imported
+from crossroads.finetune.installed import check_installed, not_installed_message
 from crossroads.finetune.job import TrainingJob
 from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.pipeline import Outcome
@@ -141,6 +142,7 @@ class FineTunePanel(QWidget):
         self._run_name = ""
         self._total_steps = 0
         self._last_result: AdapterRun | None = None
+        self.not_installed = not_installed_message()  # a build without the training stack: said once, up front
 
         self.message = MessageBar()
         self.overlap_bar = MessageBar()
@@ -267,6 +269,9 @@ class FineTunePanel(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.refresh_runs()
         self._update_controls()
+        if self.not_installed:
+            self.message.show_info(self.not_installed)
+            self.start_button.setToolTip(self.not_installed)
 
     # -- from the window ----------------------------------------------------------------------------------
 
@@ -448,6 +453,7 @@ class FineTunePanel(QWidget):
         model = self._workspace.model
         examples = self.examples()
         try:
+            check_installed()
             if model is None:
                 raise CrossroadsError(self._no_local_model("it is the model that gets fine-tuned."))
             check_architecture(model.architecture)
@@ -464,6 +470,9 @@ class FineTunePanel(QWidget):
 
     def resume(self, name: str) -> None:
         if self.training or self.preparing or not name:
+            return
+        if self.not_installed:
+            self.message.show_error(self.not_installed)
             return
         self._handle = RunHandle()
         self._begin(name, partial(_train_job, name, None, (), None, 0.0, self._handle), 0)
@@ -780,9 +789,9 @@ class FineTunePanel(QWidget):
         busy = self.preparing or self.training
         self.data_form.prepare_button.setEnabled(not busy)
         self.data_form.cancel_button.setEnabled(self.preparing)
-        self.start_button.setEnabled(not busy)
+        self.start_button.setEnabled(not busy and not self.not_installed)
         self.cancel_button.setEnabled(self.training)
-        self.resume_button.setEnabled(not busy)
+        self.resume_button.setEnabled(not busy and not self.not_installed)
         self.model.set_editable(not self.training)
         self.delete_rows_button.setEnabled(not self.training and self.model.rowCount() > 0)
         self.adapters.use_button.setEnabled(self.adapters.selected() is not None and self._checker is None)

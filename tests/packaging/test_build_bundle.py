@@ -1,0 +1,34 @@
+"""What build_bundle.py puts in each variant of the bundle (the freeze itself is checked by `make package-test`)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("build_bundle", REPO / "packaging" / "build_bundle.py")
+assert _spec and _spec.loader
+build_bundle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_bundle)
+CATALOG = REPO / "models" / "catalog.toml"
+
+
+def test_the_full_bundle_carries_the_default_chat_model_and_the_embedder() -> None:
+    assert build_bundle.default_models(CATALOG, chat=True) == ["qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                                                               "all-MiniLM-L6-v2"]
+
+
+def test_without_the_default_model_only_the_embedder_is_carried() -> None:
+    assert build_bundle.default_models(CATALOG, chat=False) == ["all-MiniLM-L6-v2"]
+
+
+@pytest.mark.parametrize(("variant", "suffix"), [(None, ""), ("full", ""), ("no-finetune", "-no-finetune"),
+                                                 ("no-default-model+no-finetune", "-no-default-model+no-finetune")])
+def test_a_variant_is_named_in_the_tarball_and_the_deb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        variant: str | None, suffix: str) -> None:
+    monkeypatch.setattr(build_bundle, "APP", tmp_path)
+    if variant is not None:
+        (tmp_path / "VARIANT").write_text(variant + "\n")
+    assert build_bundle.variant_suffix() == suffix
