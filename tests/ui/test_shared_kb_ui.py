@@ -113,3 +113,19 @@ def test_a_server_that_is_not_there_is_named_and_the_open_knowledge_base_stays(q
     assert window.notice.text() == message
     assert window.library.knowledge_base is not None and window.library.knowledge_base.name == "acme"
     assert window.library.kb_combo.currentText() == "acme"
+
+
+def test_a_shared_knowledge_base_is_not_opened_while_indexing_writes_to_the_open_one(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    window = make_window(load=False)
+    with qtbot.waitSignal(window.library.kb_changed, timeout=WAIT_MS):
+        window.library.open_kb("acme")
+    (tmp_path / "policy.md").write_text("# Parking\n\nStaff park in lot K7 behind the warehouse.\n")
+    window.library.add_paths([tmp_path / "policy.md"])
+    assert window.library.indexing
+    with qtbot.waitSignal(window.library.status, timeout=WAIT_MS) as said:
+        window.library.choose_shared_kb()  # from the File menu: no dialog while indexing
+    assert said.args[0].startswith("Wait until indexing ends")
+    qtbot.waitUntil(lambda: not window.library.indexing, timeout=WAIT_MS)
+    assert window.library.knowledge_base is not None and window.library.knowledge_base.name == "acme"

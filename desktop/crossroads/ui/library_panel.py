@@ -278,8 +278,13 @@ class LibraryPanel(QWidget):
             self.open_kb(str(key))
 
     def choose_shared_kb(self) -> None:
-        """Ask for a shared knowledge base (server, password, name) and open it."""
+        """Ask for a shared knowledge base (server, password, name) and open it; not while indexing, which writes
+        to the knowledge base that is open."""
         from crossroads.ui.shared_kb_dialog import SharedKbDialog
+
+        if self.indexing:
+            self.status.emit("Wait until indexing ends (or cancel it), then open the shared knowledge base.")
+            return
 
         server = ""
         if self._recent_shared:

@@ -7,7 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from crossroads.ui import theme
 from crossroads.ui.worker import Job, Worker
@@ -23,6 +33,25 @@ class ProbeDialog(QDialog):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def _lay_out(self, form: QFormLayout, probe_button: QPushButton, note: str, ok_text: str) -> None:
+        """The fields, the probe button with its answer beside it, a note, and OK (named ``ok_text``) / Cancel."""
+        probe_row = QHBoxLayout()
+        probe_row.addWidget(probe_button)
+        probe_row.addWidget(self.result, 1)
+        label = QLabel(note)
+        label.setWordWrap(True)
+        label.setObjectName("muted")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(probe_row)
+        layout.addWidget(label)
+        layout.addWidget(self.buttons)
 
     @property
     def probing(self) -> bool:
@@ -67,3 +96,16 @@ class ProbeDialog(QDialog):
             prober.ended.disconnect(self._on_probe_ended)
             prober.cancel()
         super().done(result)
+
+
+def name_choice(text: str, placeholder: str, tip: str) -> QComboBox:
+    """An editable list for a name the server may list (a model, a knowledge base): typed, or picked once listed."""
+    box = QComboBox()
+    box.setEditable(True)
+    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    box.setCurrentText(text)
+    line = box.lineEdit()
+    if line is not None:
+        line.setPlaceholderText(placeholder)
+    box.setToolTip(tip)
+    return box

@@ -10,19 +10,14 @@ as long as the session; when left empty, the environment's ``CROSSROADS_SERVER_A
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from crossroads.cancel import CancelToken
-from crossroads.ui.probe_dialog import ProbeDialog
+from crossroads.ui.probe_dialog import ProbeDialog, name_choice
 from crossroads.ui.worker import Emit
 from crossroads.workspace import SERVER_API_KEY_ENV
 
@@ -43,24 +38,12 @@ class ServerDialog(ProbeDialog):
         self.url.setToolTip("The OpenAI-compatible base URL of llama.cpp's server, vLLM, Ollama or LM Studio's "
                             "server; it usually ends in /v1.")
         self.url.setMinimumWidth(380)
-        self.model = QComboBox()
-        self.model.setEditable(True)
-        self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model.setCurrentText(model)
-        line = self.model.lineEdit()
-        if line is not None:
-            line.setPlaceholderText("optional when the server serves one model")
-        self.model.setToolTip("The served model's name; Test connection lists them.")
-        self.finetuned = QComboBox()
-        self.finetuned.setEditable(True)
-        self.finetuned.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.finetuned.setCurrentText(finetuned)
-        tuned_line = self.finetuned.lineEdit()
-        if tuned_line is not None:
-            tuned_line.setPlaceholderText("optional: the served model with your adapter")
-        self.finetuned.setToolTip("A model the server serves with the fine-tuned adapter applied (vLLM "
-                                  "--lora-modules NAME=PATH, an Ollama model made with ADAPTER): it answers the "
-                                  "Fine-tuned columns. Leave empty for none.")
+        self.model = name_choice(model, "optional when the server serves one model",
+                                 "The served model's name; Test connection lists them.")
+        self.finetuned = name_choice(finetuned, "optional: the served model with your adapter",
+                                     "A model the server serves with the fine-tuned adapter applied (vLLM "
+                                     "--lora-modules NAME=PATH, an Ollama model made with ADAPTER): it answers the "
+                                     "Fine-tuned columns. Leave empty for none.")
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText(f"optional; else {SERVER_API_KEY_ENV}")
@@ -71,28 +54,13 @@ class ServerDialog(ProbeDialog):
         self.test_button.setToolTip("Ask the server which models it serves (nothing else is sent).")
         self.test_button.clicked.connect(self.test_connection)
         self.result.setObjectName("serverTestResult")
-        note = QLabel(PRIVACY_NOTE)
-        note.setWordWrap(True)
-        note.setObjectName("serverPrivacyNote")
 
         form = QFormLayout()
         form.addRow("Base URL", self.url)
         form.addRow("Model", self.model)
         form.addRow("Fine-tuned model", self.finetuned)
         form.addRow("API key", self.api_key)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.result, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Use this server")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(test_row)
-        layout.addWidget(note)
-        layout.addWidget(self.buttons)
+        self._lay_out(form, self.test_button, PRIVACY_NOTE, "Use this server")
         self.url.textChanged.connect(self._sync)
         self._sync()
 

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from crossroads.cancel import CancelToken
 from crossroads.errors import InputError
 from crossroads.store.postgres.address import compose_server_url
-from crossroads.ui.probe_dialog import ProbeDialog
+from crossroads.ui.probe_dialog import ProbeDialog, name_choice
 from crossroads.ui.worker import Emit
 
 EXAMPLE_SERVER = "postgresql://USER@HOST:5432/DATABASE"
@@ -50,13 +45,8 @@ class SharedKbDialog(ProbeDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("optional; else ~/.pgpass or PGPASSWORD")
         self.password.setToolTip("Kept for this session only, never saved.")
-        self.kb = QComboBox()
-        self.kb.setEditable(True)
-        self.kb.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.kb.setCurrentText(kb)
-        line = self.kb.lineEdit()
-        if line is not None:
-            line.setPlaceholderText("the knowledge base's name, for example the client's")
+        self.kb = name_choice(kb, "the knowledge base's name, for example the client's",
+                              "The knowledge base on that server; List knowledge bases shows them.")
         self.create = QCheckBox("Create it on the server if it does not exist yet")
         self.create.setToolTip("Left off, a mistyped name is refused instead of starting a new, empty knowledge "
                                "base that your team would then see.")
@@ -65,28 +55,13 @@ class SharedKbDialog(ProbeDialog):
         self.list_button.setToolTip("Ask the server which knowledge bases it holds.")
         self.list_button.clicked.connect(self.list_kbs)
         self.result.setObjectName("sharedKbResult")
-        note = QLabel(SHARING_NOTE)
-        note.setWordWrap(True)
-        note.setObjectName("muted")
 
         form = QFormLayout()
         form.addRow("Server", self.server)
         form.addRow("Password", self.password)
         form.addRow("Knowledge base", self.kb)
         form.addRow("", self.create)
-        list_row = QHBoxLayout()
-        list_row.addWidget(self.list_button)
-        list_row.addWidget(self.result, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Open")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(list_row)
-        layout.addWidget(note)
-        layout.addWidget(self.buttons)
+        self._lay_out(form, self.list_button, SHARING_NOTE, "Open")
         self.server.textChanged.connect(self._sync)
         self.kb.currentTextChanged.connect(self._sync)
         self._sync()
