@@ -55,3 +55,19 @@ def test_the_baseline_x64_kernels_can_be_forced_and_load_a_model(tiny_model_path
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("libggml-cpu-x64.so")
+
+
+def test_the_kernels_in_use_are_named_for_support_and_logged_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert ggml_backends.cpu_kernels_name("libggml-cpu-haswell.so") == "haswell"
+    assert ggml_backends.cpu_kernels_name("libggml-cpu-x64.so") == "x64"
+    assert ggml_backends.cpu_kernels_name("libggml-cpu.so").startswith("native")
+    assert ggml_backends.cpu_kernels_name(None).startswith("native")
+    monkeypatch.setattr(ggml_backends, "_logged", False)
+    with caplog.at_level("INFO", logger="crossroads.engine.ggml_backends"):
+        names = ggml_backends.ensure_loaded()
+        ggml_backends.ensure_loaded()
+    lines = [r.getMessage() for r in caplog.records if r.name == "crossroads.engine.ggml_backends"]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"llama.cpp backends: {', '.join(names)}; CPU kernels: ")

@@ -14,11 +14,14 @@ should a laptop's CPU be misjudged, and for testing the baseline kernels on a ne
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import threading
 from pathlib import Path
 
 _lock = threading.Lock()
+_logged = False
+log = logging.getLogger(__name__)
 FORCE_ENV = "CROSSROADS_GGML_CPU"
 
 
@@ -71,8 +74,14 @@ def ensure_loaded() -> list[str]:
                 break
             if folder.is_dir():
                 lib.ggml_backend_load_all_from_path(str(folder).encode())
-        return [lib.ggml_backend_reg_name(lib.ggml_backend_reg_get(i)).decode()
-                for i in range(lib.ggml_backend_reg_count())]
+        names = [lib.ggml_backend_reg_name(lib.ggml_backend_reg_get(i)).decode()
+                 for i in range(lib.ggml_backend_reg_count())]
+        global _logged
+        if not _logged:  # which kernels a laptop runs is the first thing support asks
+            log.info("llama.cpp backends: %s; CPU kernels: %s%s", ", ".join(names) or "none",
+                     cpu_kernels_name(loaded_cpu_variant()), f" (forced by {FORCE_ENV}={forced})" if forced else "")
+            _logged = True
+        return names
 
 
 def loaded_cpu_variant() -> str | None:
@@ -86,3 +95,10 @@ def loaded_cpu_variant() -> str | None:
         if name.startswith("libggml-cpu") and name.endswith(".so"):
             return name
     return None
+
+
+def cpu_kernels_name(module: str | None) -> str:
+    """"haswell" for ``libggml-cpu-haswell.so``; the default build's one CPU backend was compiled for its machine."""
+    if module is None or module == "libggml-cpu.so":
+        return "native (compiled on this machine's CPU type)"
+    return module.removeprefix("libggml-cpu-").removesuffix(".so")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import platform
+import sys
 from importlib import metadata
 
 from PySide6.QtCore import Qt, qVersion
@@ -20,6 +21,15 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def _kernels_row() -> str:
+    """Which of llama.cpp's CPU kernel sets this process runs (a bundle picks one per CPU), once a model is loaded."""
+    from crossroads.engine.ggml_backends import cpu_kernels_name, loaded_cpu_variant
+
+    if "llama_cpp" not in sys.modules:  # no model loaded yet: nothing chosen, and About imports no engine
+        return ""
+    return f"<tr><td>llama.cpp CPU kernels</td><td>{html.escape(cpu_kernels_name(loaded_cpu_variant()))}</td></tr>"
 
 
 def about_html() -> str:
@@ -42,7 +52,7 @@ def about_html() -> str:
         f"<h3>Bundled models</h3><table cellspacing=6><tr><th align=left>Model</th><th align=left>Licence</th>"
         f"<th align=left></th></tr>{models}</table>"
         f"<h3>Components</h3><table cellspacing=4>{rows}<tr><td>Qt</td><td>{qVersion()}</td></tr>"
-        f"<tr><td>Python</td><td>{platform.python_version()}</td></tr></table>"
+        f"<tr><td>Python</td><td>{platform.python_version()}</td></tr>{_kernels_row()}</table>"
         f"<p>Your data: {html.escape(str(data_dir()))}<br>Models: {html.escape(str(models_dir()))}</p>"
         "<p>Crossroads is licensed under the Apache License 2.0.</p>"
     )
