@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,29 @@ def test_adding_a_folder_shows_each_document_and_a_bad_file_says_why_while_the_o
         [Path(r.key).name for r in window.library.model.rows()].index("handbook.pdf"), 2))
     assert pages == "2"
     assert "could not be read" in window.library.progress_label.text()
+
+
+def test_indexing_a_long_document_shows_it_embedding_and_about_how_long_that_will_still_take(
+    qtbot, make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(load=False)
+    open_kb(qtbot, window, "acme")
+    manual = tmp_path / "manual.md"
+    manual.write_text("\n\n".join(
+        f"## Section {n}\n\n" + " ".join(f"Step {n}.{i}: turn the dial to position {i} and wait." for i in range(30))
+        for n in range(40)), encoding="utf-8")
+    label = window.library.progress_label
+    shown: list[tuple[str, str]] = []  # the label's text, and the document's state in the table then
+    set_text = label.setText
+    monkeypatch.setattr(label, "setText",
+                        lambda text: (shown.append((text, states(window).get("manual.md", ""))), set_text(text)))
+    window.library.earliest_estimate_s = 0.0  # estimate from the first batch: this test's document is short
+    index(qtbot, window, [manual])
+    embedding = [(text, state) for text, state in shown if text.startswith("Embedding passages:")]
+    assert embedding[0][0].startswith("Embedding passages: 0 of ") and "left" not in embedding[0][0]
+    assert any(re.fullmatch(r"Embedding passages: \d+ of \d+ · about \d+:\d\d left", text) for text, _ in embedding)
+    assert {state for _, state in embedding} == {"embedding…"}
+    assert "1 indexed" in label.text() and states(window)["manual.md"] == "indexed"
 
 
 def ask_about_the_client(qtbot, make_window, tmp_path: Path, question: str):  # type: ignore[no-untyped-def]
@@ -357,6 +381,17 @@ def test_the_about_box_names_the_bundled_models_and_their_licences() -> None:
 
     text = about_html()
     assert "Qwen2.5-Coder 0.5B Instruct" in text and "Apache-2.0" in text and "llama-cpp-python" in text
+
+
+def test_the_about_box_names_the_llama_cpp_cpu_kernels_once_a_model_has_loaded(tiny_model_path: Path) -> None:
+    from crossroads.engine.llama_engine import LlamaEngine
+    from crossroads.ui.about_dialog import about_html
+
+    engine = LlamaEngine(tiny_model_path, context_size=512, threads=1, max_sequences=1)
+    try:
+        assert re.search(r"<td>llama.cpp CPU kernels</td><td>[^<]+</td>", about_html())
+    finally:
+        engine.close()
 
 
 def test_switching_the_model_stops_a_running_evaluation_and_keeps_its_answers(

@@ -63,6 +63,10 @@ class DocumentTableModel(QAbstractTableModel):
 
     def apply(self, event: IndexEvent) -> None:
         """Show one indexing step in the row it concerns."""
+        if event.kind == "embedding" and event.path is None:
+            if event.done == 0:  # the files read so far are embedded together, as one batch
+                self._mark_read_files_embedding()
+            return
         if event.path is None or event.kind not in _STATE_TEXT:
             return
         key = path_key(event.path)
@@ -80,6 +84,12 @@ class DocumentTableModel(QAbstractTableModel):
         self._rows.append(Row(key, event.path.name, "", None, event.chunks or None, event.kind,
                               event.message if event.kind == "failed" else ""))
         self.endInsertRows()
+
+    def _mark_read_files_embedding(self) -> None:
+        for i, row in enumerate(self._rows):
+            if row.state == "reading":
+                self._rows[i] = replace(row, state="embedding")
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     def row_at(self, row: int) -> Row:
         return self._rows[row]

@@ -38,12 +38,14 @@ from crossroads.store import KnowledgeBase
 from crossroads.store.postgres.address import is_server_url, parse_server_url
 from crossroads.store.records import IndexEvent, IndexSummary
 from crossroads.ui.document_table import DocumentTableModel
+from crossroads.ui.progress_text import clock, time_left
 from crossroads.ui.worker import Emit, Worker
 from crossroads.workspace import Workspace, kb_server
 
 _NEW_KB = "New knowledge base…"
 _SHARED_KB = "Shared knowledge base on a server…"
 _SHARED = "\x00shared"  # the combo's data for that item (None is "New knowledge base…")
+EARLIEST_ESTIMATE_S = 2.0  # the first batches include warming up the embedder: no estimate before this
 
 
 def shared_label(url: str) -> str:
@@ -71,6 +73,8 @@ class LibraryPanel(QWidget):
         self._kb: KnowledgeBase | None = None
         self._index_worker: Worker | None = None
         self._queue: list[Path] = []
+        self._embedding_began: float | None = None
+        self.earliest_estimate_s = EARLIEST_ESTIMATE_S
         self._busy_kb: Worker | None = None
         self._index_started = 0.0
         self._after_open: list[Callable[[KnowledgeBase], None]] = []
@@ -453,10 +457,21 @@ class LibraryPanel(QWidget):
         elif event.kind == "reading" and event.path is not None:
             self.progress_label.setText(f"Reading {event.path.name}")
         elif event.kind == "embedding":
-            self.progress_label.setText(f"Embedding passages: {event.done} of {event.total}")
+            self.progress_label.setText(self._embedding_text(event.done, event.total))
         elif event.kind == "failed" and event.path is not None:
             self.progress_label.setText(f"{event.path.name}: {event.message}")
         self._update_buttons()
+
+    def _embedding_text(self, done: int, total: int) -> str:
+        """ "Embedding passages: 120 of 980 · about 1:05 left": embedding is nearly all of indexing's time, and a
+        260-page manual takes a minute or more on a laptop, so the user can judge whether to wait or ask now."""
+        now = time.monotonic()
+        if done == 0 or self._embedding_began is None:
+            self._embedding_began = now
+        text = f"Embedding passages: {done} of {total}"
+        elapsed = now - self._embedding_began
+        left = time_left(elapsed, done, total) if elapsed >= self.earliest_estimate_s else None
+        return text + (f" · about {clock(left)} left" if left is not None else "")
 
     def _on_indexed(self, summary: IndexSummary) -> None:
         parts = [f"{summary.indexed} indexed", f"{summary.skipped} unchanged"]

@@ -5,18 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-
-def clock(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def time_left(elapsed_s: float, done: int, total: int) -> float | None:
-    """Questions take about as long as the ones before them; nothing to say before the first is done."""
-    if done <= 0 or total <= done:
-        return None
-    return elapsed_s / done * (total - done)
+from crossroads.ui.progress_text import clock, time_left
 
 
 class RunProgress(QWidget):
