@@ -79,20 +79,31 @@ def run(options: LaunchOptions) -> int:
     window.load_model(model or load_catalog().default("chat").name)
     if options.demo:
         window.start_demo(ask_first=True)
-    elif options.kb:
-        window.library.open_kb(options.kb)
-    elif prefs.last_kb():
-        from crossroads.store.postgres.address import is_server_url
+    else:
         from crossroads.store.registry import list_kbs
 
-        last = str(prefs.last_kb())
-        if is_server_url(last) or last in list_kbs():  # a team's shared one is reopened, never created again
-            window.library.open_kb(last)
+        last = prefs.last_kb()
+        first = kb_at_start(options.kb, str(last) if last else None, list_kbs())
+        if first is not None:
+            window.library.open_kb(first)
 
     if options.screenshot is not None:
         _arrange_screenshot(window, options, app)
         QTimer.singleShot(int(options.screenshot_timeout_s * 1000), lambda: _give_up(app))
     return app.exec()
+
+
+def kb_at_start(asked: str | None, last: str | None, known: list[str]) -> str | None:
+    """The knowledge base the window opens with: the one asked for, else the last one used if it still exists (a
+    team's shared one is reopened, never created again), else on a first start the only one there is (made with
+    `crossroads index` before the app was ever opened)."""
+    from crossroads.store.postgres.address import is_server_url
+
+    if asked:
+        return asked
+    if last:
+        return last if is_server_url(last) or last in known else None
+    return known[0] if len(known) == 1 else None
 
 
 def _arrange_screenshot(window: object, options: LaunchOptions, app: object) -> None:
