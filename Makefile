@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 MODELS := $(VENV)/.models-stamp
 
-.PHONY: setup models run test lint fuzz bench eval reliability package package-test package-wheel clean
+.PHONY: setup models run test lint fuzz bench eval reliability package package-test package-test-deb package-wheel clean
 
 setup: $(STAMP)
 
@@ -79,6 +79,10 @@ package: $(MODELS)
 # BASELINE=.venv/bin/crossroads also times the venv (BENCH bundle_start_s, bundle_first_answer_s).
 package-test:
 	sh packaging/package_test.sh
+
+# The .deb installed and purged for real with apt-get (root; changes this machine, then restores it).
+package-test-deb:
+	sh packaging/deb_install_test.sh
 
 # A wheel with the code, the model catalog, the demo documents, fonts and icon (not the weights: after installing,
 # `crossroads models pull --all` fetches and verifies them).
