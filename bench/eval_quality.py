@@ -25,11 +25,17 @@ fetched by ``apt-get download`` into the work folder, with 34 questions written 
 
 The full SQuAD set takes hours on 2 cores: ``--out FILE`` is rewritten after every question, and ``--out FILE
 --resume`` continues a stopped run (Ctrl+C, a closed laptop) where it ended, scoring the kept answers with the new.
+The file records a fingerprint of the code and settings that decide an answer, and a resume by a changed pipeline
+is refused. The 810 questions are asked in a fixed random order, so the part a stopped run answered is a random
+sample of the set, not its first few paragraphs.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
+import inspect
 import json
 import random
 import shutil
@@ -77,11 +83,12 @@ def _items(records: list[dict[str, Any]]) -> list[Item]:
 
 
 def squad_set(sample: int | None, seed: int) -> QuestionSet:
+    """A fixed random sample, or all 810 in a fixed random order: the questions a stopped run answered are then a
+    random sample too (the file is ordered by paragraph), so its interim figure means something."""
     folder = DATA / "squad-superbowl50"
     items = _items(_read_jsonl(folder / "qa.jsonl"))
-    if sample and sample < len(items):
-        items = random.Random(seed).sample(items, sample)
-    return QuestionSet("squad", [folder / "super_bowl_50.md"], items)
+    count = sample if sample and sample < len(items) else len(items)
+    return QuestionSet("squad", [folder / "super_bowl_50.md"], random.Random(seed).sample(items, count))
 
 
 def demo_set() -> QuestionSet:
@@ -359,6 +366,71 @@ def run_set(
             print(tally.line(qset.name, pipeline, mode), flush=True)
 
 
+# -- prompt variants -------------------------------------------------------------------------------------------
+
+EXACT_INSTRUCTIONS = ("Answer the question based on the sources below. Give the exact name, number, date or place "
+                      "that the sources state.")
+
+
+def _question_first(question: str, user: str) -> str:
+    """The question also before the sources, as well as after them (helps some models find what to read)."""
+    return f"Question: {question.strip()}\n\n{user}"
+
+
+def _exact_span(question: str, user: str) -> str:
+    """An instruction to give the sources' own name, figure, date or place."""
+    from crossroads.rag.prompting import RAG_INSTRUCTIONS
+
+    return user.replace(RAG_INSTRUCTIONS, EXACT_INSTRUCTIONS, 1)
+
+
+PROMPT_VARIANTS: dict[str, Callable[[str, str], str]] = {"question-first": _question_first, "exact-span": _exact_span}
+
+
+def use_prompt_variant(name: str) -> None:
+    """Swap the documents column's prompt for a variant, leaving everything else as the app does it."""
+    import crossroads.compare as compare
+    from crossroads.engine.chat_template import Message
+    from crossroads.rag import prompting
+
+    app_prompt, rewrite = prompting.rag_prompt, PROMPT_VARIANTS[name]
+
+    def variant(question: str, sources: Any, count_tokens: Any, budget_tokens: int) -> Any:
+        built = app_prompt(question, sources, count_tokens, budget_tokens)
+        text = rewrite(question, built.messages[-1].content)
+        return prompting.BuiltPrompt([*built.messages[:-1], Message("user", text)], built.sources, built.dropped,
+                                     built.truncated)
+
+    compare.rag_prompt = variant
+
+
+# -- what an answer depends on -------------------------------------------------------------------------------
+
+ANSWER_CODE = tuple(f"desktop/crossroads/{part}" for part in (
+    "compare.py", "config.py", "rag", "engine", "ingest", "store", "evaluation/metrics.py")) + ("models/catalog.toml",)
+
+
+def pipeline_fingerprint(args: argparse.Namespace) -> str:
+    """A digest of the code and settings that decide an answer and its score. A run of the 810 SQuAD questions takes
+    hours and may span days: ``--resume`` refuses to add answers of a changed pipeline to the ones kept."""
+    digest = hashlib.sha256()
+    for part in ANSWER_CODE:
+        path = REPO / part
+        files = sorted(p for p in path.rglob("*.py") if "postgres" not in p.parts) if path.is_dir() else [path]
+        for file in files:  # the catalog holds the models' sha256
+            digest.update(file.relative_to(REPO).as_posix().encode() + b"\0" + file.read_bytes())
+    for code in (char_windows, NaivePipeline, Tally):  # the harness's own part: the baseline and the scoring
+        digest.update(inspect.getsource(code).encode())
+    settings = {k: getattr(args, k) for k in ("top_k", "focus_tokens", "max_tokens", "seed", "prompt_variant")}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+def _read_out(path: Path) -> str:
+    raw = path.read_bytes()
+    return (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of: {', '.join(SETS)}")
@@ -374,10 +446,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, help="passages for our pipeline (default: the app's setting)")
     parser.add_argument("--focus-tokens", type=int,
                         help="how much of the passages our pipeline reads (default: the app's; 0: whole passages)")
+    parser.add_argument("--prompt-variant", choices=sorted(PROMPT_VARIANTS),
+                        help="a documents-column prompt tried and rejected, to measure it again (see README)")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / ".eval-cache", help="knowledge bases and fetched corpora")
-    parser.add_argument("--out", type=Path, help="write every answer and score as JSON here (after each question)")
+    parser.add_argument("--out", type=Path,
+                        help="write every answer and score as JSON here (after each question; gzipped if FILE.gz)")
     parser.add_argument("--resume", action="store_true",
                         help="with --out: keep the answers already in that file and ask only the other questions")
     parser.add_argument("--verbose", action="store_true", help="print every answer")
@@ -404,9 +479,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": demo_set,
         "pytutorial": lambda: pytutorial_set(args.work),
     }
+    if args.prompt_variant:
+        use_prompt_variant(args.prompt_variant)
     model = resolve_chat_model(args.model)
+    name = display_name_for(model)
+    results: dict[str, Any] = {"model": name, "adapter": args.adapter.name if args.adapter else None,
+                               "threads": args.threads, "pipeline": pipeline_fingerprint(args), "sets": {}}
+    if args.resume and args.out and args.out.is_file():  # checked before hours of work are added to the file
+        previous = json.loads(_read_out(args.out))
+        if previous.get("model") != name:
+            parser.error(f"--resume: {args.out} holds answers of {previous.get('model')}, not of {name}")
+        if previous.get("pipeline") != results["pipeline"]:
+            parser.error(f"--resume: {args.out} holds answers of another pipeline ({previous.get('pipeline')}; "
+                         f"now {results['pipeline']}): the code or settings that decide an answer changed since. "
+                         "Start a new --out file.")
+        results["sets"] = previous.get("sets", {})
     engine = LlamaEngine(model, context_size=Settings().context_size, threads=args.threads, max_sequences=2,
-                         display_name=display_name_for(model))
+                         display_name=name)
     if args.adapter is not None:
         from crossroads.finetune.runs import check_adapter_base
 
@@ -415,18 +504,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = Embedder(resolve_embedding_model(None))
     adapter_note = f", adapter {args.adapter.name}" if args.adapter else ""
     print(f"# model {engine.name}{adapter_note}, {args.threads} threads, ours top-{args.top_k}", file=sys.stderr)
-    results: dict[str, Any] = {"model": engine.name, "adapter": args.adapter.name if args.adapter else None,
-                               "threads": args.threads, "sets": {}}
-    if args.resume and args.out and args.out.is_file():
-        previous = json.loads(args.out.read_text(encoding="utf-8"))
-        if previous.get("model") != engine.name:
-            parser.error(f"--resume: {args.out} holds answers of {previous.get('model')}, not of {engine.name}")
-        results["sets"] = previous.get("sets", {})
 
     def save() -> None:
         if args.out:  # replaced whole, never half-written
             partial = args.out.with_name(args.out.name + ".partial")
-            partial.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+            text = json.dumps(results, ensure_ascii=False, indent=1).encode()
+            partial.write_bytes(gzip.compress(text, mtime=0) if args.out.suffix == ".gz" else text)
             partial.replace(args.out)
 
     try:
