@@ -406,8 +406,8 @@ def use_prompt_variant(name: str) -> None:
 
 # -- what an answer depends on -------------------------------------------------------------------------------
 
-ANSWER_CODE = tuple(f"desktop/crossroads/{part}" for part in (
-    "compare.py", "config.py", "rag", "engine", "ingest", "store", "evaluation/metrics.py")) + ("models/catalog.toml",)
+ANSWER_PARTS = ("compare.py", "config.py", "rag", "engine", "ingest", "store", "evaluation/metrics.py")
+ANSWER_CODE = (*(f"desktop/crossroads/{part}" for part in ANSWER_PARTS), "models/catalog.toml")
 
 
 def pipeline_fingerprint(args: argparse.Namespace) -> str:

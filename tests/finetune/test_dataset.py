@@ -17,7 +17,6 @@ from crossroads.finetune.dataset import (
     check_trainable,
     counts_text,
     default_name,
-    duration,
     general_count,
     kb_passages,
 )
@@ -115,7 +114,6 @@ def test_counts_and_names_read_as_people_say_them() -> None:
     assert default_name("acme", []) == "acme"
     assert default_name("acme", ["ACME", "acme 2"]) == "acme 3"
     assert default_name("???", []) == "adapter"
-    assert (duration(40), duration(600), duration(7200)) == ("40 s", "10 min", "2.0 h")
 
 
 def test_the_passages_of_a_knowledge_base_are_read_in_order(policy_kb_dir: Path) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from crossroads.cli._progress import say
 from crossroads.errors import Cancelled, InputError
+from crossroads.timetext import duration
 
 if TYPE_CHECKING:
     from crossroads.finetune.plan import TrainSettings
@@ -218,11 +219,11 @@ def _train(args: argparse.Namespace) -> int:
             say(f"Resuming at step {event.step} of {event.total_steps}.")
         elif isinstance(event, ev.Started):
             say(f"{event.examples} training and {event.validation} held-out examples, {event.total_steps} steps: "
-                f"about {event.seconds_per_step:.1f} s per step, {_duration(event.total_seconds)} in all, "
+                f"about {event.seconds_per_step:.1f} s per step, {duration(event.total_seconds)} in all, "
                 f"peak memory about {event.peak_bytes / 1e9:.1f} GB ({event.dtype}).")
         elif isinstance(event, ev.Step):
             say(f"step {event.step}/{event.total_steps}  loss {event.loss:.3f}  {event.tokens_per_s:.0f} tok/s  "
-                f"{_duration(event.eta_s)} left")
+                f"{duration(event.eta_s)} left")
         elif isinstance(event, ev.Evaluated):
             say(f"held-out loss {event.loss:.3f}{' (best)' if event.improved else ''}")
         elif isinstance(event, ev.Verified):
@@ -295,12 +296,4 @@ def _warn_overlap(args: argparse.Namespace, examples: list) -> None:  # type: ig
     if shared:
         say(f"Warning: {len(shared)} training question(s) are also in {args.eval_set.name}; its scores for the "
             "fine-tuned model will be flattering.")
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 

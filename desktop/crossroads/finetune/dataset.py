@@ -169,12 +169,3 @@ def default_name(base: str, taken: Iterable[str]) -> str:
     while f"{stem} {n}".casefold() in used:
         n += 1
     return f"{stem} {n}"
-
-
-def duration(seconds: float) -> str:
-    """A length of time as people say it: "40 s", "12 min", "1.5 h"."""
-    if seconds < 90:
-        return f"{max(0, seconds):.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -37,8 +37,8 @@ from crossroads.cancel import CancelToken
 from crossroads.store import KnowledgeBase
 from crossroads.store.postgres.address import is_server_url, parse_server_url
 from crossroads.store.records import IndexEvent, IndexSummary
+from crossroads.timetext import clock, time_left
 from crossroads.ui.document_table import DocumentTableModel
-from crossroads.ui.progress_text import clock, time_left
 from crossroads.ui.worker import Emit, Worker
 from crossroads.workspace import Workspace, kb_server
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from crossroads.ui.progress_text import clock, time_left
+from crossroads.timetext import clock, time_left
 
 
 class RunProgress(QWidget):

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crossroads.finetune.dataset import duration
 from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.runs import AdapterRun
+from crossroads.timetext import duration
 
 HEADERS = ("Name", "Steps", "Held-out loss", "Time", "Verified")
 HEADER_TIPS = (

@@ -40,7 +40,6 @@ from crossroads.finetune.dataset import (
     check_trainable,
     counts_text,
     default_name,
-    duration,
     kb_passages,
 )
 from crossroads.finetune.examples import TrainingExample, normalise, overlap_with
@@ -51,6 +50,7 @@ from crossroads.finetune.parity import verdict_cell, verdict_text
 from crossroads.finetune.pipeline import Outcome
 from crossroads.finetune.runs import AdapterRun
 from crossroads.store import KnowledgeBase
+from crossroads.timetext import duration
 from crossroads.ui.evaluate.message_bar import MessageBar
 from crossroads.ui.finetune.adapter_list import AdapterList, loss_text
 from crossroads.ui.finetune.controls import DataForm, SettingsForm
