@@ -372,34 +372,67 @@ EXACT_INSTRUCTIONS = ("Answer the question based on the sources below. Give the 
                       "that the sources state.")
 
 
-def _question_first(question: str, user: str) -> str:
+def _replace_user(messages: list[Any], text: str) -> list[Any]:
+    from crossroads.engine.chat_template import Message
+
+    return [*messages[:-1], Message("user", text)]
+
+
+def _question_first(question: str, messages: list[Any]) -> list[Any]:
     """The question also before the sources, as well as after them (helps some models find what to read)."""
-    return f"Question: {question.strip()}\n\n{user}"
+    return _replace_user(messages, f"Question: {question.strip()}\n\n{messages[-1].content}")
 
 
-def _exact_span(question: str, user: str) -> str:
+def _exact_span(question: str, messages: list[Any]) -> list[Any]:
     """An instruction to give the sources' own name, figure, date or place."""
     from crossroads.rag.prompting import RAG_INSTRUCTIONS
 
-    return user.replace(RAG_INSTRUCTIONS, EXACT_INSTRUCTIONS, 1)
+    return _replace_user(messages, messages[-1].content.replace(RAG_INSTRUCTIONS, EXACT_INSTRUCTIONS, 1))
 
 
-PROMPT_VARIANTS: dict[str, Callable[[str, str], str]] = {"question-first": _question_first, "exact-span": _exact_span}
+# Made-up examples of the app's own layout, about nothing any question set asks: an answer that names the
+# sources' own person or figure in one sentence. They sit between the system message and the question, the same
+# for every question, so the engine keeps them in its cache after the first.
+_EXAMPLES = (
+    ("Orchard-Guide.md › Staff", "The Linden orchard near Vale employs nine people. Maria Kovacs has managed it "
+     "since 2017, after Tom Reyes retired.", "Who manages the Linden orchard?",
+     "Maria Kovacs has managed the Linden orchard since 2017."),
+    ("Orchard-Guide.md › Harvest", "Picking starts in late August. The 2021 harvest reached 14,200 kilograms, the "
+     "largest so far; 2020 brought 11,900.", "How many kilograms did the 2021 harvest reach?",
+     "The 2021 harvest reached 14,200 kilograms."),
+)
+
+
+def _shots(count: int) -> Callable[[str, list[Any]], list[Any]]:
+    def with_examples(question: str, messages: list[Any]) -> list[Any]:
+        from crossroads.engine.chat_template import Message
+        from crossroads.rag.prompting import RAG_INSTRUCTIONS
+
+        turns = []
+        for origin, text, asked, answer in _EXAMPLES[:count]:
+            turns.append(Message("user", f"{RAG_INSTRUCTIONS}\n\nSources:\n[1] {origin}\n{text}\n\n"
+                                         f"Question: {asked}\nAnswer:"))
+            turns.append(Message("assistant", answer))
+        return [*messages[:-1], *turns, messages[-1]]
+
+    with_examples.__doc__ = f"{count} worked example(s) before the question, in the fixed prefix."
+    return with_examples
+
+
+PROMPT_VARIANTS: dict[str, Callable[[str, list[Any]], list[Any]]] = {
+    "question-first": _question_first, "exact-span": _exact_span, "one-shot": _shots(1), "two-shot": _shots(2)}
 
 
 def use_prompt_variant(name: str) -> None:
     """Swap the documents column's prompt for a variant, leaving everything else as the app does it."""
     import crossroads.compare as compare
-    from crossroads.engine.chat_template import Message
     from crossroads.rag import prompting
 
     app_prompt, rewrite = prompting.rag_prompt, PROMPT_VARIANTS[name]
 
     def variant(question: str, sources: Any, count_tokens: Any, budget_tokens: int) -> Any:
         built = app_prompt(question, sources, count_tokens, budget_tokens)
-        text = rewrite(question, built.messages[-1].content)
-        return prompting.BuiltPrompt([*built.messages[:-1], Message("user", text)], built.sources, built.dropped,
-                                     built.truncated)
+        return prompting.BuiltPrompt(rewrite(question, built.messages), built.sources, built.dropped, built.truncated)
 
     compare.rag_prompt = variant
 
