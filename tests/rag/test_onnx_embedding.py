@@ -102,7 +102,7 @@ def test_a_failing_export_falls_back_to_sentence_transformers_with_the_reason_lo
         raise RuntimeError("exporter crashed")
 
     monkeypatch.setattr(onnx_embedding, "export_onnx", broken_export)
-    embedder = Embedder(embedding_model_path, cache_dir=tmp_path)
+    embedder = Embedder(embedding_model_path, cache_dir=tmp_path, precision="fp32")  # ONNX is tried on any CPU
     with caplog.at_level(logging.WARNING, logger="crossroads.rag.embedding"):
         vector = embedder.encode_query("Where do staff park?")
     assert embedder.backend == "torch-fp32"
@@ -116,7 +116,7 @@ def test_without_onnxruntime_the_embedder_falls_back(
     embedding_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime raises ImportError
-    embedder = Embedder(embedding_model_path, cache_dir=tmp_path)
+    embedder = Embedder(embedding_model_path, cache_dir=tmp_path, precision="fp32")  # ONNX is tried on any CPU
     assert embedder.backend == "torch-fp32"
     assert "onnxruntime is not installed" in embedder.fallback_reason
 
@@ -128,7 +128,7 @@ def test_a_damaged_cached_file_is_removed_so_the_next_load_exports_again(
     cached = next(onnx_cache.glob("*.onnx"))
     damaged = tmp_path / cached.name
     damaged.write_bytes(b"not an onnx file")
-    embedder = Embedder(embedding_model_path, cache_dir=tmp_path)
+    embedder = Embedder(embedding_model_path, cache_dir=tmp_path, precision="fp32")  # ONNX is tried on any CPU
     assert embedder.backend == "torch-fp32"
     assert "could not load" in embedder.fallback_reason
     assert not damaged.exists()
