@@ -100,7 +100,8 @@ def start_llama_server(args: list[str], log_path: Path) -> Iterator[str]:
 
     port = free_port()
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", *args], stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fresh_llama_server.py")), *args],
+                                stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)})  # also over a config file
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
