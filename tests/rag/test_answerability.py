@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crossroads.evaluation.metrics import is_abstention
-from crossroads.rag.answerability import missing_terms, not_in_documents_answer, specific_terms
+from crossroads.rag.answerability import missing_terms, misspelt_as, not_in_documents_answer, specific_terms
 from crossroads.store import KnowledgeBase
 
 
@@ -36,6 +36,32 @@ def test_only_what_no_document_mentions_is_missing(policy_kb_dir: Path) -> None:
         assert missing_terms("Where do Zorbanian staff park?", kb.mentions) == []
         assert missing_terms("What is the Quuxbar allowance in 2031?", kb.mentions) == ["Quuxbar", "2031"]
         assert missing_terms("Where do staff park?", kb.mentions) == []  # nothing specific: nothing to miss
+
+
+@pytest.mark.parametrize("question", [
+    "Where do Zorbnian staff park?",  # a letter left out
+    "Where do Zorbanain staff park?",  # two letters swapped
+    "Where do Zorbaniann staff park?",  # a letter added
+    "Where do Zorbamian staff park?",  # a letter changed
+    "What is the Travelallowance per day?",  # two words run together
+])
+def test_a_long_name_with_one_typo_is_not_missing(policy_kb_dir: Path, question: str) -> None:
+    with KnowledgeBase.open(policy_kb_dir) as kb:
+        assert missing_terms(question, kb.mentions) == []
+
+
+def test_short_names_and_two_typos_are_still_missing(policy_kb_dir: Path) -> None:
+    with KnowledgeBase.open(policy_kb_dir) as kb:
+        assert missing_terms("Where is lot K8?", kb.mentions) == ["K8"]  # a code: one character is another lot
+        assert missing_terms("Where do Zrobnian staff park?", kb.mentions) == ["Zrobnian"]
+        assert missing_terms("Who runs the Quuxbar depot?", kb.mentions) == ["Quuxbar"]
+        assert missing_terms("Is the Nimbus allowed?", kb.mentions) == ["Nimbus"]
+
+
+def test_what_a_long_word_may_have_been_meant_as() -> None:
+    assert {"mercedes", "super bowl", "levis"} <= {*misspelt_as("Merceds"), *misspelt_as("Superbowl"),
+                                                   *misspelt_as("Leviss")}
+    assert misspelt_as("Lev") == misspelt_as("2031") == misspelt_as("Zoë-9") == []
 
 
 def test_a_phrase_must_appear_as_a_phrase_and_a_heading_or_title_counts(policy_kb_dir: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from crossroads.compare import Source, _answer
 from crossroads.engine.events import SequenceDone, Timings
 from crossroads.evaluation.metrics import answer_contained, is_abstention
-from crossroads.rag.figure_check import figures, known_figures, unfound_figures, withheld_answer
+from crossroads.rag.figure_check import counted, figures, known_figures, unfound_figures, withheld_answer
 
 PARKING = "Staff park in lot K7 behind the warehouse. The office opens at eight."
 
@@ -101,6 +101,14 @@ def test_a_figure_from_the_passages_counting_what_no_passage_mentions_is_named_w
 def test_rates_and_units_are_not_read_as_counted_things(answer: str) -> None:
     passages = ["Premier support | 690 | per machine and year", "Headcount: 340 people in Eindhoven."]
     assert unfound_figures(answer, passages) == []
+
+
+def test_words_that_only_describe_a_named_counted_thing_are_not_checked() -> None:
+    passages = ["In honor of the 50th Super Bowl, 39 of the 43 previous Super Bowl Most Valuable Players appeared."]
+    question = "How many former MVP honorees were present for a pregame ceremony?"
+    assert unfound_figures("39 former MVP honorees were present.", passages, question) == []
+    assert counted("The 39 former MVP honorees were present.") == []
+    assert counted("There are 340 parking spaces at HQ.") == [("340", "parking spaces")]  # the noun ends it
 
 
 def test_a_figure_phrase_restated_from_the_question_is_not_withheld() -> None:

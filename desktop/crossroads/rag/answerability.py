@@ -10,6 +10,7 @@ retrieval found, and the documents column says so, naming what is missing, inste
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable
 
 from crossroads.rag.prompting import ABSTAIN_ANSWER
@@ -26,6 +27,7 @@ i what which who whom whose when where why how is are was were do does did can c
 must in on at for of to by from with and or the a an if please tell give list name
 """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+MIN_TYPO_LENGTH = 6  # letters; see ``misspelt_as``
 
 
 def specific_terms(question: str) -> list[str]:
@@ -44,12 +46,34 @@ def specific_terms(question: str) -> list[str]:
 
 
 def missing_terms(question: str, mentions: Callable[[Iterable[str]], set[str]]) -> list[str]:
-    """The question's names and numbers that no document mentions (``mentions`` returns those found)."""
+    """The question's names and numbers that no document mentions (``mentions`` returns those found), in none
+    of their one-typo spellings either."""
     terms = specific_terms(question)
     if not terms:
         return []
     found = mentions(terms)
-    return [t for t in terms if t not in found]
+    return [t for t in terms if t not in found and not mentions(misspelt_as(t))]
+
+
+def misspelt_as(word: str) -> list[str]:
+    """What a long word may have been meant as: one letter left out, added, changed or two swapped, or two words
+    run together ("Merceds" for "Mercedes", "Superbowl" for "Super Bowl").
+
+    A typo in a long name should not make the documents column decline: the question is about what the documents
+    hold. Short words are left as they are: one letter away from a three- or four-letter name is nearly every
+    other short word, and a made-up product ("Nimbus 9") must still be found missing."""
+    if len(word) < MIN_TYPO_LENGTH or not word.isascii() or not word.isalpha():
+        return []
+    w = word.lower()
+    letters = string.ascii_lowercase
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    spellings = {a + b[1:] for a, b in splits if b}
+    spellings |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    spellings |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    spellings |= {a + c + b for a, b in splits for c in letters}
+    spellings |= {f"{a} {b}" for a, b in splits if len(a) >= 3 and len(b) >= 3}
+    spellings.discard(w)
+    return sorted(spellings)
 
 
 def not_in_documents_answer(missing: list[str]) -> str:

@@ -25,6 +25,9 @@ _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|bill
 _ANY_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*(?:\s*(?:thousand|million|billion|trillion|bn)\b)?", re.IGNORECASE)
 # The words right after a figure, up to two, when they are plain lower-case words: what the figure counts.
 _COUNTED = re.compile(r"\s+((?:[a-z][a-z-]+)(?:\s+[a-z][a-z-]+)?)")
+# A name or a figure right after those words: the phrase goes on ("39 former MVP honorees"), so the words read so
+# far describe the counted thing rather than name it, and no counted thing is checked.
+_PHRASE_GOES_ON = re.compile(r"\s+[A-Z0-9]")
 _NOT_COUNTED = frozenset({"per", "times", "percent", "km", "kg", "cm", "mm", "ml", "am", "pm", "p"})
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200,50 in German-style documents
@@ -116,6 +119,8 @@ def counted(answer: str) -> list[tuple[str, str]]:
             if word in _NOT_COUNTED or not content_stems(word):
                 break  # "690 per machine", "3 of them": a rate or a share, not a count of things
             nouns.append(word)
+        if nouns and len(nouns) == len(words.group(1).split()) and _PHRASE_GOES_ON.match(text, words.end()):
+            continue
         if nouns:
             pairs.append((match.group().rstrip(".,:"), " ".join(nouns)))
     return pairs
