@@ -137,6 +137,62 @@ def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> Non
     report("side_by_side_vs_sequential_s", both_s, alone_s + plain_s, "s", "together vs one after the other")
 
 
+def _decode_two(engines: list[LlamaEngine], tokens: int) -> float:
+    """Two answers of ``tokens`` tokens to a short prompt: one engine decodes both in one batch; two engines (one
+    thread each) decode one each, at the same time, from two Python threads (llama.cpp releases the GIL)."""
+    import threading
+
+    for engine in engines:
+        engine.clear_cache()
+    params = SamplingParams(max_tokens=tokens, ignore_eos=True)
+    if len(engines) == 1:
+        began = time.perf_counter()
+        for _ in engines[0].generate([STORY, STORY], params):
+            pass
+        return time.perf_counter() - began
+
+    def drain(engine: LlamaEngine) -> None:
+        for _ in engine.generate([STORY], params):
+            pass
+
+    workers = [threading.Thread(target=drain, args=(engine,)) for engine in engines]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - began
+
+
+def bench_decode_sharing(model: Path, threads: int, runs: int, tokens: int) -> None:
+    """What decoding two answers at once costs on this CPU, against one answer; and whether two contexts with a
+    thread each, decoding at the same time, beat one context decoding both in one batch. This bounds what any
+    scheduling of the side-by-side columns can reach (see ``side_by_side_wall_s``)."""
+    import statistics
+
+    if threads < 2:
+        print("# decode_two_* skipped: needs 2 threads or more", flush=True)
+        return
+    shared = LlamaEngine(model, context_size=2048, threads=threads, max_sequences=2)
+    halves = [LlamaEngine(model, context_size=2048, threads=threads // 2, max_sequences=1) for _ in range(2)]
+    one, batched, parallel = [], [], []
+    for _ in range(runs):
+        shared.clear_cache()
+        began = time.perf_counter()
+        for _ in shared.generate([STORY], SamplingParams(max_tokens=tokens, ignore_eos=True)):
+            pass
+        one.append(time.perf_counter() - began)
+        batched.append(_decode_two([shared], tokens))
+        parallel.append(_decode_two(halves, tokens))
+    for engine in (shared, *halves):
+        engine.close()
+    one_s, batched_s, parallel_s = (statistics.median(x) for x in (one, batched, parallel))
+    report("decode_two_batched_s", batched_s, one_s, "s",
+           f"two answers in one batch ({threads} threads) vs one answer, {tokens} tokens each")
+    report("decode_two_contexts_s", parallel_s, batched_s, "s",
+           f"two contexts of {threads // 2} thread(s) decoding at once vs one batch of two")
+
+
 def bench_four_columns(model: Path, threads: int, runs: int, tokens: int) -> None:
     """All four columns (the fine-tuned two on the adapter's context) against the two base columns."""
     import statistics
@@ -170,6 +226,7 @@ def main() -> None:
     bench_generation_speed(model, args.threads, args.runs, args.tokens)
     bench_generation_speed(model, args.threads, args.runs, args.tokens, busy=True)
     bench_side_by_side(model, args.threads, args.runs, min(args.tokens, 64))
+    bench_decode_sharing(model, args.threads, args.runs, min(args.tokens, 64))
     bench_four_columns(model, args.threads, args.runs, min(args.tokens, 64))
 
 

@@ -38,6 +38,7 @@ import hashlib
 import inspect
 import json
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -419,8 +420,34 @@ def _shots(count: int) -> Callable[[str, list[Any]], list[Any]]:
     return with_examples
 
 
+def _system(text: str | None) -> Callable[[str, list[Any]], list[Any]]:
+    def with_system(question: str, messages: list[Any]) -> list[Any]:
+        from crossroads.engine.chat_template import Message
+
+        rest = [m for m in messages if m.role != "system"]
+        return rest if text is None else [Message("system", text), *rest]
+
+    with_system.__doc__ = (f"The system message {text!r} instead of the app's." if text else
+                           "No system message (the chat template's default, if it has one).")
+    return with_system
+
+
+def _best_last(question: str, messages: list[Any]) -> list[Any]:
+    """The sources in reverse order, so the best one sits next to the question."""
+    text = messages[-1].content
+    head, rest = text.split("Sources:\n", 1)
+    body, tail = rest.rsplit("\n\nQuestion: ", 1)
+    blocks = re.split(r"\n\n(?=\[\d+\] )", body)
+    renumbered = [re.sub(r"^\[\d+\]", f"[{i}]", block) for i, block in enumerate(reversed(blocks), start=1)]
+    return _replace_user(messages, f"{head}Sources:\n" + "\n\n".join(renumbered) + f"\n\nQuestion: {tail}")
+
+
 PROMPT_VARIANTS: dict[str, Callable[[str, list[Any]], list[Any]]] = {
-    "question-first": _question_first, "exact-span": _exact_span, "one-shot": _shots(1), "two-shot": _shots(2)}
+    "best-last": _best_last,
+    "question-first": _question_first, "exact-span": _exact_span, "one-shot": _shots(1), "two-shot": _shots(2),
+    "no-system": _system(None), "helpful-system": _system("You are a helpful assistant."),
+    "brief-system": _system("You are a careful assistant for a business. Answer the question directly and "
+                            "briefly. Do not make things up: if you do not know, say so.")}
 
 
 def use_prompt_variant(name: str) -> None:

@@ -84,3 +84,18 @@ def test_resuming_a_file_of_another_pipeline_is_refused_before_any_work(harness,
     assert "holds answers of another pipeline" in capsys.readouterr().err
     assert json.loads(out.read_text(encoding="utf-8")) == kept  # nothing lost
     assert not (tmp_path / "work" / "kb-squad").exists()
+
+
+def test_prompt_variants_change_only_what_they_name(harness) -> None:
+    from crossroads.rag.prompting import SourceText, rag_prompt
+
+    sources = [SourceText(1, "a", "Alpha text.", "A.md › One"), SourceText(2, "b", "Beta text."),
+               SourceText(3, "c", "Gamma text.", "C.md › Three")]
+    built = rag_prompt("Who?", sources, lambda text: len(text) // 4, 2_000)
+    last = harness.PROMPT_VARIANTS["best-last"]("Who?", built.messages)
+    assert last[0] == built.messages[0]
+    assert last[-1].content.split("Sources:\n")[1] == (
+        "[1] C.md › Three\nGamma text.\n\n[2] Beta text.\n\n[3] A.md › One\nAlpha text.\n\nQuestion: Who?\nAnswer:")
+    assert [m.role for m in harness.PROMPT_VARIANTS["no-system"]("Who?", built.messages)] == ["user"]
+    helpful = harness.PROMPT_VARIANTS["helpful-system"]("Who?", built.messages)
+    assert helpful[0].content == "You are a helpful assistant." and helpful[1:] == built.messages[1:]
