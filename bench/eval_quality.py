@@ -164,14 +164,18 @@ class OursPipeline:
 
     def __init__(
         self, qset: QuestionSet, work: Path, engine: Any, embedder: Any, top_k: int, modes: Sequence[str],
-        focus_tokens: int | None = None,
+        focus_tokens: int | None = None, chunk_tokens: int | None = None,
     ) -> None:
         from crossroads.config import Settings
         from crossroads.store import KnowledgeBase
 
         settings = Settings()
-        self.kb = KnowledgeBase.open(work / f"kb-{qset.name}", create=True)
-        summary = self.kb.add_paths(qset.files, embedder, settings.chunk_tokens, settings.chunk_overlap)
+        size, overlap = settings.chunk_tokens, settings.chunk_overlap
+        folder = f"kb-{qset.name}"
+        if chunk_tokens and chunk_tokens != size:  # another passage size: its own knowledge base
+            size, overlap, folder = chunk_tokens, chunk_tokens // 5, f"kb-{qset.name}-c{chunk_tokens}"
+        self.kb = KnowledgeBase.open(work / folder, create=True)
+        summary = self.kb.add_paths(qset.files, embedder, size, overlap)
         failed = [d for d in self.kb.documents() if d.state != "indexed"]
         if failed:
             raise SystemExit(f"{qset.name}: {len(failed)} documents failed to index: {failed[0].error}")
@@ -331,7 +335,8 @@ def run_set(
     params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0, seed=args.seed)
     pipelines: dict[str, Any] = {}
     if "ours" in args.pipelines:
-        pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes, args.focus_tokens)
+        pipelines["ours"] = OursPipeline(qset, work, engine, embedder, args.top_k, args.modes, args.focus_tokens,
+                                         args.chunk_tokens)
     if "naive" in args.pipelines:
         pipelines["naive"] = NaivePipeline(qset, engine, embedder.model_path)
     tallies = {(p, m): Tally(list(into.get(f"{p}/{m}", []))) for p, pipe in pipelines.items() for m in pipe.modes}
@@ -482,6 +487,8 @@ def pipeline_fingerprint(args: argparse.Namespace) -> str:
     for code in (char_windows, NaivePipeline, Tally):  # the harness's own part: the baseline and the scoring
         digest.update(inspect.getsource(code).encode())
     settings = {k: getattr(args, k) for k in ("top_k", "focus_tokens", "max_tokens", "seed", "prompt_variant")}
+    if getattr(args, "chunk_tokens", None):  # only when set, so runs at the app's size keep their fingerprint
+        settings["chunk_tokens"] = args.chunk_tokens
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]
 
@@ -506,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, help="passages for our pipeline (default: the app's setting)")
     parser.add_argument("--focus-tokens", type=int,
                         help="how much of the passages our pipeline reads (default: the app's; 0: whole passages)")
+    parser.add_argument("--chunk-tokens", type=int,
+                        help="passage size for our pipeline, in tokens (default: the app's; overlap a fifth)")
     parser.add_argument("--prompt-variant", choices=sorted(PROMPT_VARIANTS),
                         help="a documents-column prompt tried and rejected, to measure it again (see README)")
     parser.add_argument("--max-tokens", type=int, default=256)

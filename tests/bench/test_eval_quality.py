@@ -45,6 +45,7 @@ def test_the_pipeline_fingerprint_follows_the_settings_that_decide_an_answer(har
     base = harness.pipeline_fingerprint(settings())
     assert harness.pipeline_fingerprint(settings()) == base
     assert harness.pipeline_fingerprint(settings(focus_tokens=0)) != base
+    assert harness.pipeline_fingerprint(settings(chunk_tokens=150)) != base
     assert harness.pipeline_fingerprint(settings(prompt_variant="exact-span")) != base
     assert harness.pipeline_fingerprint(settings(top_k=3)) != base
 
