@@ -122,75 +122,58 @@ def _demo_prompts(engine: LlamaEngine) -> tuple[list[Message], list[Message]]:
 
 
 def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> None:
+    """The app's layout (see ``LlamaEngine``), and one batched context for every column beside it."""
     engine = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2)
+    batched = LlamaEngine(model, context_size=4096, threads=threads, max_sequences=2, column_contexts=False)
     plain, rag = _demo_prompts(engine)
     import statistics
 
-    alone, plain_alone, both = [], [], []
+    alone, plain_alone, both, both_batched = [], [], [], []
     for _ in range(runs):  # interleaved, like the speed bench
         alone.append(_side_by_side(engine, [rag], tokens))
         plain_alone.append(_side_by_side(engine, [plain], tokens))
         both.append(_side_by_side(engine, [plain, rag], tokens))
-    alone_s, plain_s, both_s = (statistics.median(x) for x in (alone, plain_alone, both))
+        both_batched.append(_side_by_side(batched, [plain, rag], tokens))
+    alone_s, plain_s, both_s, batched_s = (statistics.median(x) for x in (alone, plain_alone, both, both_batched))
+    layout = "a context per column" if engine.column_contexts else "one batched context"
     engine.close()
-    report("side_by_side_wall_s", both_s, alone_s, "s", "both answers together vs the RAG answer alone")
+    batched.close()
+    report("side_by_side_wall_s", both_s, alone_s, "s", f"both answers together ({layout}) vs the RAG answer alone")
     report("side_by_side_vs_sequential_s", both_s, alone_s + plain_s, "s", "together vs one after the other")
-
-
-def _decode_two(engines: list[LlamaEngine], tokens: int) -> float:
-    """Two answers of ``tokens`` tokens to a short prompt: one engine decodes both in one batch; two engines (one
-    thread each) decode one each, at the same time, from two Python threads (llama.cpp releases the GIL)."""
-    import threading
-
-    for engine in engines:
-        engine.clear_cache()
-    params = SamplingParams(max_tokens=tokens, ignore_eos=True)
-    if len(engines) == 1:
-        began = time.perf_counter()
-        for _ in engines[0].generate([STORY, STORY], params):
-            pass
-        return time.perf_counter() - began
-
-    def drain(engine: LlamaEngine) -> None:
-        for _ in engine.generate([STORY], params):
-            pass
-
-    workers = [threading.Thread(target=drain, args=(engine,)) for engine in engines]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return time.perf_counter() - began
+    report("side_by_side_batched_wall_s", batched_s, alone_s, "s",
+           "both answers in one batched context (the layout above two threads) vs the RAG answer alone")
 
 
 def bench_decode_sharing(model: Path, threads: int, runs: int, tokens: int) -> None:
-    """What decoding two answers at once costs on this CPU, against one answer; and whether two contexts with a
-    thread each, decoding at the same time, beat one context decoding both in one batch. This bounds what any
-    scheduling of the side-by-side columns can reach (see ``side_by_side_wall_s``)."""
+    """What decoding two answers at once costs on this CPU against one answer, in one batched context; and what
+    the app's layout for this thread count (a context per column, decoding at the same time, up to two threads)
+    does against that batch. Short prompts: this is the decoding alone."""
     import statistics
 
-    if threads < 2:
-        print("# decode_two_* skipped: needs 2 threads or more", flush=True)
-        return
-    shared = LlamaEngine(model, context_size=2048, threads=threads, max_sequences=2)
-    halves = [LlamaEngine(model, context_size=2048, threads=threads // 2, max_sequences=1) for _ in range(2)]
-    one, batched, parallel = [], [], []
-    for _ in range(runs):
-        shared.clear_cache()
+    batched = LlamaEngine(model, context_size=2048, threads=threads, max_sequences=2, column_contexts=False)
+    app = LlamaEngine(model, context_size=2048, threads=threads, max_sequences=2)
+    params = SamplingParams(max_tokens=tokens, ignore_eos=True)
+
+    def wall(engine: LlamaEngine, prompts: list[list[Message]]) -> float:
+        engine.clear_cache()
         began = time.perf_counter()
-        for _ in shared.generate([STORY], SamplingParams(max_tokens=tokens, ignore_eos=True)):
+        for _ in engine.generate(prompts, params):
             pass
-        one.append(time.perf_counter() - began)
-        batched.append(_decode_two([shared], tokens))
-        parallel.append(_decode_two(halves, tokens))
-    for engine in (shared, *halves):
-        engine.close()
-    one_s, batched_s, parallel_s = (statistics.median(x) for x in (one, batched, parallel))
+        return time.perf_counter() - began
+
+    one, two_batched, two_app = [], [], []
+    for _ in range(runs):
+        one.append(wall(batched, [STORY]))
+        two_batched.append(wall(batched, [STORY, STORY]))
+        two_app.append(wall(app, [STORY, STORY]))
+    batched.close()
+    app.close()
+    one_s, batched_s, app_s = (statistics.median(x) for x in (one, two_batched, two_app))
     report("decode_two_batched_s", batched_s, one_s, "s",
-           f"two answers in one batch ({threads} threads) vs one answer, {tokens} tokens each")
-    report("decode_two_contexts_s", parallel_s, batched_s, "s",
-           f"two contexts of {threads // 2} thread(s) decoding at once vs one batch of two")
+           f"two answers in one batched context ({threads} threads) vs one answer, {tokens} tokens each")
+    report("decode_two_app_layout_s", app_s, batched_s, "s",
+           f"two answers in the app's layout for {threads} threads (a context per column: "
+           f"{'yes' if app.column_contexts else 'no'}) vs one batched context")
 
 
 def bench_four_columns(model: Path, threads: int, runs: int, tokens: int) -> None:

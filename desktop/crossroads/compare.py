@@ -2,7 +2,7 @@
 
 ``compare`` yields events (sources found, a token for a mode, a mode finished, an error). The CLI prints them, the
 app relays them through one generic worker, tests collect them; ``run_comparison`` collects them into a
-``Comparison``. All modes share one batched decode (see engine), the same sampling settings and the same seed.
+``Comparison``. All modes are decoded together (see engine), with the same sampling settings and the same seed.
 The fine-tuned modes ask the same prompts as their base twins ("finetuned" as "plain", "finetuned+rag" as "rag")
 of the model with the engine's LoRA adapter applied, so a column differs from its twin only by the fine-tuning.
 """

@@ -57,13 +57,6 @@ def test_answers_a_question_and_streams_the_same_text_it_returns(engine) -> None
     assert 0 < t.ttft_s <= t.wall_s
 
 
-def test_two_prompts_decoded_together_give_the_answers_each_gives_alone(engine) -> None:
-    questions = ["What is the capital of France?", "Name a primary colour."]
-    alone = [collect(engine.generate([chat(q)], GREEDY))[1][0].text for q in questions]
-    _, together = collect(engine.generate([chat(q) for q in questions], GREEDY))
-    assert [together[0].text, together[1].text] == alone
-
-
 def test_both_sequences_stream_interleaved(engine) -> None:
     order = [e.seq for e in engine.generate([chat("Count from one to ten."), chat("List five fruits.")],
                                              SamplingParams(max_tokens=16))
@@ -72,16 +65,79 @@ def test_both_sequences_stream_interleaved(engine) -> None:
     assert 0 in order[first_of_second:], "sequence 0 kept streaming while sequence 1 produced tokens"
 
 
-def test_a_short_prompt_streams_at_once_while_a_long_one_waits_its_head_start_then_both_interleave(engine) -> None:
+@pytest.fixture(scope="module")
+def batched_engine(tiny_model_path: Path):
+    """The layout above two threads: every column a sequence of one batched context."""
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    eng = LlamaEngine(tiny_model_path, context_size=2048, threads=2, max_sequences=2, column_contexts=False)
+    yield eng
+    eng.close()
+
+
+LONG_PROMPT = chat("Summarise this. " + "The quarterly report lists revenue, costs and staff numbers. " * 40)
+
+
+def test_in_one_batched_context_a_short_prompt_streams_alone_for_a_head_start_then_both_interleave(
+    batched_engine,
+) -> None:
     from crossroads.engine.llama_engine import _DECODE_HEAD_START
 
-    long_prompt = chat("Summarise this. " + "The quarterly report lists revenue, costs and staff numbers. " * 40)
     params = SamplingParams(max_tokens=_DECODE_HEAD_START + 40, ignore_eos=True)
-    order = [e.seq for e in engine.generate([chat("Count from one to ten."), long_prompt], params)
+    order = [e.seq for e in batched_engine.generate([chat("Count from one to ten."), LONG_PROMPT], params)
              if isinstance(e, TokenText)]
     first_of_long = order.index(1)
     assert first_of_long >= _DECODE_HEAD_START - 2, "the short answer had the model to itself at first"
     assert 0 in order[first_of_long:], "after the head start both answers stream together"
+
+
+def test_with_a_context_per_column_a_long_prompt_is_read_at_once_and_the_short_answer_streams_meanwhile(
+    engine,
+) -> None:
+    from crossroads.engine.llama_engine import _PREFILL_WHILE_STREAMING
+
+    long_tokens = len(engine.prompt_tokens(LONG_PROMPT))
+    params = SamplingParams(max_tokens=60, ignore_eos=True)
+    order = [e.seq for e in engine.generate([chat("Count from one to ten."), LONG_PROMPT], params)
+             if isinstance(e, TokenText)]
+    first_of_long = order.index(1)
+    assert order[0] == 0, "the short answer's first token does not wait for the long prompt"
+    # one token of the short answer per chunk of the long prompt: no head start to wait through
+    assert 1 < first_of_long <= long_tokens // _PREFILL_WHILE_STREAMING + 2
+    assert 0 in order[first_of_long:], "once the long prompt is read, both answers stream together"
+
+
+def test_with_two_threads_the_columns_have_a_context_each_and_a_helper_thread_that_closes_with_the_engine(
+    tiny_model_path: Path,
+) -> None:
+    from crossroads.engine.llama_engine import LlamaEngine
+
+    def helpers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "crossroads-llama-2"]
+
+    before = len(helpers())
+    eng = LlamaEngine(tiny_model_path, context_size=1024, threads=2, max_sequences=2)
+    try:
+        assert len(helpers()) == before + 1
+        _, done = collect(eng.generate([chat("Name a primary colour."), chat("Name a fruit.")], GREEDY))
+        assert sorted(done) == [0, 1] and all(d.text for d in done.values())
+    finally:
+        eng.close()
+    assert len(helpers()) == before
+    one = LlamaEngine(tiny_model_path, context_size=1024, threads=1, max_sequences=2)
+    try:
+        assert len(helpers()) == before, "one thread: no helper, the columns share one batched context"
+    finally:
+        one.close()
+
+
+@pytest.mark.parametrize("layout", ["batched", "per column"])
+def test_both_layouts_give_each_prompt_the_answer_it_gets_alone(engine, batched_engine, layout: str) -> None:
+    eng = batched_engine if layout == "batched" else engine
+    questions = ["What is the capital of France?", "Name a primary colour."]
+    alone = [collect(eng.generate([chat(q)], GREEDY))[1][0].text for q in questions]
+    _, together = collect(eng.generate([chat(q) for q in questions], GREEDY))
+    assert [together[0].text, together[1].text] == alone
 
 
 def test_cancel_stops_within_a_token_and_the_engine_answers_again(engine) -> None:

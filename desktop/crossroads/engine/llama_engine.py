@@ -1,18 +1,26 @@
-"""The llama.cpp engine: one model, one context, several answers decoded together in one batch.
+"""The llama.cpp engine: one model, several answers decoded together, each column streaming as it goes.
 
-Why one batched context rather than one ``Llama`` per column: on a CPU, decoding a token is bound by reading the
-weights from memory, so decoding the tokens of two or four sequences in the same ``llama_decode`` call costs little
-more than one (the research notes measured this; ``make bench`` checks it). It also keeps one thread pool busy
-instead of several competing ones, which sidesteps the OpenMP slowdown seen with several decoding threads.
+How the columns share the CPU depends on the thread count. Where reading the weights from memory is what a token
+costs, the tokens of two or four sequences in one ``llama_decode`` call cost little more than one, so the columns
+are sequences of one batched context. With two threads, a small model's token costs arithmetic instead: on a 2-core
+machine one batch of two tokens took 2.4x one token, while two contexts of one thread each, decoding at the same
+time, took half that batch (``make bench``: ``decode_two_batched_s``, ``decode_two_app_layout_s``; one thread
+decodes at 0.8x the speed of two, so two of them nearly double the throughput). So with two threads each column
+has a context of its own, and when every column only decodes a token, the contexts decode at the same time, one
+thread each, the second on a helper thread (llama.cpp releases the GIL). A helper never runs a decode of more than
+one thread, which keeps clear of the OpenMP slowdown seen when several long-lived threads run multi-threaded
+decodes (the research notes, section 1.3). A prompt chunk is read by one context at a time with every thread:
+prompt reading scales with threads.
 
 A LoRA adapter (a fine-tuned model) belongs to a context in llama.cpp, not to a sequence: the fine-tuned columns
-run on a second context over the same model weights (mmap-shared, not a second copy) with the adapter set on it.
-Both contexts are "lanes" of one decode loop, which alternates a ``llama_decode`` call per lane per step, so all
-four columns stream together. The base lane is created with the model; the adapter lane with the adapter, and it
-goes (with its KV memory) when the adapter is unloaded.
+run on contexts of their own over the same model weights (mmap-shared, not a second copy) with the adapter set on
+them. The base and the fine-tuned contexts are "lanes" of one decode loop, which makes a ``llama_decode`` call per
+context with work per step, so all four columns stream together. The base lane is created with the model; the
+adapter lane with the adapter, and it goes (with its KV memory) when the adapter is unloaded.
 
 A context is never used by two callers at once (llama.cpp crashes the process if it is): ``generate`` holds a lock
-for its whole stream. Every llama.cpp computation runs on the engine's own decode thread (see decode_thread).
+for its whole stream, and every llama.cpp computation runs on the engine's own decode thread (see decode_thread),
+or, for the columns' concurrent decodes, on its helpers while the decode thread waits for them.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import ctypes
 import queue
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,24 +50,50 @@ _PREFILL_WHILE_STREAMING = 256
 # appears at the model's full speed instead of crawling beside a long prompt being read, and its tokens/s figure
 # is the model's, not the scheduler's. Prompt reading is compute-bound, so it loses only those few steps.
 _DECODE_HEAD_START = 48
+# Up to this many threads each column gets a context of its own (see the module docstring); above it, measured on
+# no machine here, the columns stay sequences of one batched context.
+_COLUMN_CONTEXTS_MAX_THREADS = 2
+
+
+@dataclass
+class _Context:
+    """One llama context over the shared model, its batch, and what each of its sequences holds in the KV cache."""
+
+    ctx: object
+    batch: object
+    kv_tokens: list[list[int]]
+    threads: int  # what the context decodes with now (set per step: every thread, or one beside another context)
+
+
+# A sequence in this step's batch: where its logits are (None: a prompt chunk with more to come), the tokens fed.
+_Output = tuple["_Sequence", int | None, list[int]]
 
 
 @dataclass
 class _Lane:
-    """One llama context over the shared model, its batch, and what each of its sequences holds in the KV cache."""
+    """The contexts of one set of weights (the base model, or the fine-tuned one): one batched context for all
+    columns, or one context per column (``per_column``)."""
 
     name: str
-    ctx: object | None = None
-    batch: object | None = None
-    sequences: int = 0
-    kv_tokens: list[list[int]] = field(default_factory=list)
+    per_column: bool
+    contexts: list[_Context] = field(default_factory=list)
+
+    @property
+    def slots(self) -> list[tuple[_Context, int]]:
+        """(context, sequence id) of each column, in order."""
+        return [(c, seq_id) for c in self.contexts for seq_id in range(len(c.kv_tokens))]
+
+    @property
+    def sequences(self) -> int:
+        return sum(len(c.kv_tokens) for c in self.contexts)
 
 
 @dataclass
 class _Sequence:
     index: int  # the caller's prompt number, used in events
     lane: _Lane
-    seq_id: int  # the sequence number inside its lane's context
+    context: _Context
+    seq_id: int  # the sequence number inside its context
     pending: list[int]  # prompt tokens still to evaluate
     position: int  # next position in this sequence
     prompt_tokens: int
@@ -86,7 +120,10 @@ class LlamaEngine:
         max_sequences: int = 2,
         flash_attention: bool = True,
         display_name: str | None = None,
+        column_contexts: bool | None = None,
     ) -> None:
+        """``column_contexts``: one context per column (True) or one batched context (False); None chooses by the
+        thread count (see the module docstring)."""
         from crossroads.models.gguf_info import read_gguf_info
         from crossroads.models.memory import check_fits
 
@@ -112,8 +149,12 @@ class LlamaEngine:
         params.use_mmap = True
         self._decoder = DecodeThread()
         self._model = None
-        self._base = _Lane("base")
-        self._tuned = _Lane("adapter")  # its context exists only while an adapter (or fine-tuned model) is loaded
+        per_column = 2 <= self.threads <= _COLUMN_CONTEXTS_MAX_THREADS if column_contexts is None else column_contexts
+        self._base = _Lane("base", per_column)
+        self._tuned = _Lane("adapter", per_column)  # exists only while an adapter (or fine-tuned model) is loaded
+        # Threads that decode a context beside the decode thread's, one llama thread each (see the docstring).
+        self._helpers = [DecodeThread(f"crossroads-llama-{n}") for n in range(2, self.threads + 1)] if per_column \
+            else []
         self._adapter: object | None = None  # the llama_adapter_lora pointer; valid while the model lives
         self._tuned_model: object | None = None  # a whole fine-tuned GGUF answering the fine-tuned modes instead
         self._tuned_info = self.info  # that model's header facts, while it is loaded
@@ -126,13 +167,13 @@ class LlamaEngine:
                 lambda: _internals.LlamaModel(path_model=str(self.path), params=params, verbose=True)
             )
         except ValueError as exc:
-            self._decoder.stop()
+            self._stop_threads()
             raise ModelError(
                 f"{self.path.name} could not be loaded by llama.cpp. The file may be damaged, or made for a "
                 "newer llama.cpp than this version of Crossroads supports."
             ) from exc
         except BaseException:
-            self._decoder.stop()
+            self._stop_threads()
             raise
         try:
             self._llama_cpp = llama_cpp
@@ -147,7 +188,7 @@ class LlamaEngine:
             self._decoder.call(lambda: self._ensure_lane(self._base, max_sequences))
         except BaseException:  # a failed load frees what it took: the model's memory and the decode thread
             self._decoder.call(self._free)
-            self._decoder.stop()
+            self._stop_threads()
             raise
 
     # -- model facts -------------------------------------------------------------------------------------------
@@ -155,6 +196,11 @@ class LlamaEngine:
     @property
     def name(self) -> str:
         return self._display_name or self.info.name or self.path.stem
+
+    @property
+    def column_contexts(self) -> bool:
+        """Whether each column has a context of its own (decoding at the same time), not one batched context."""
+        return self._base.per_column
 
     @property
     def location(self) -> str:
@@ -202,11 +248,8 @@ class LlamaEngine:
     # -- context -----------------------------------------------------------------------------------------------
 
     def _ensure_lane(self, lane: _Lane, sequences: int) -> None:
-        if lane.ctx is not None and sequences <= lane.sequences:
+        if lane.contexts and sequences <= lane.sequences:
             return
-        lc = self._llama_cpp
-        from llama_cpp import _internals
-
         model = self._model
         if lane is self._tuned:  # a second KV cache: check it fits beside the base one before allocating it
             from crossroads.models.memory import check_fits
@@ -216,7 +259,17 @@ class LlamaEngine:
                 check_fits(self._tuned_info, self.context_size, sequences)  # a second set of weights, too
             else:
                 check_fits(self.info, self.context_size, self._base.sequences + sequences)
+        if lane.per_column:  # the columns there keep their contexts (and what their caches hold)
+            while len(lane.contexts) < sequences:
+                lane.contexts.append(self._new_context(lane, model, 1))
+            return
         self._close_lane(lane)
+        lane.contexts.append(self._new_context(lane, model, sequences))
+
+    def _new_context(self, lane: _Lane, model: object, sequences: int) -> _Context:
+        lc = self._llama_cpp
+        from llama_cpp import _internals
+
         params = lc.llama_context_default_params()
         params.n_ctx = self.context_size * sequences
         params.n_batch = _BATCH
@@ -230,27 +283,35 @@ class LlamaEngine:
         )
         params.no_perf = True
         try:
-            lane.ctx = _internals.LlamaContext(model=model, params=params, verbose=True)
+            ctx = _internals.LlamaContext(model=model, params=params, verbose=True)
         except ValueError as exc:
             raise ModelError(
                 f"There is not enough memory for a {self.context_size}-token context with {self.name}. "
                 "Choose a smaller context size in the settings."
             ) from exc
-        lane.batch = lc.llama_batch_init(_BATCH, 0, sequences)
-        lane.sequences = sequences
-        lane.kv_tokens = [[] for _ in range(sequences)]
+        context = _Context(ctx, lc.llama_batch_init(_BATCH, 0, sequences), [[] for _ in range(sequences)],
+                           self.threads)
         if lane is self._tuned and self._adapter is not None:
-            self._set_lane_adapter(self._adapter)
+            try:
+                self._set_context_adapter(context, self._adapter)
+            except BaseException:
+                self._close_context(context)
+                raise
+        return context
+
+    def _close_context(self, context: _Context) -> None:
+        self._llama_cpp.llama_batch_free(context.batch)
+        context.ctx.close()  # type: ignore[attr-defined]
 
     def _close_lane(self, lane: _Lane) -> None:
-        if lane.batch is not None:
-            self._llama_cpp.llama_batch_free(lane.batch)
-            lane.batch = None
-        if lane.ctx is not None:
-            lane.ctx.close()  # type: ignore[attr-defined]
-            lane.ctx = None
-        lane.sequences = 0
-        lane.kv_tokens = []
+        for context in lane.contexts:
+            self._close_context(context)
+        lane.contexts = []
+
+    def _stop_threads(self) -> None:
+        self._decoder.stop()
+        for helper in self._helpers:
+            helper.stop()
 
     def _free(self) -> None:
         self._close_lane(self._tuned)
@@ -264,10 +325,10 @@ class LlamaEngine:
 
     def close(self) -> None:
         with self._lock:
-            if self._base.ctx is None and self._model is None:
+            if not self._base.contexts and self._model is None:
                 return
             self._decoder.call(self._free)
-            self._decoder.stop()
+            self._stop_threads()
 
     def clear_cache(self) -> None:
         """Forget the prompts kept in the KV caches, so the next answer evaluates its whole prompt (benchmarks)."""
@@ -275,9 +336,9 @@ class LlamaEngine:
             self._decoder.call(lambda: [self._clear_lane(lane) for lane in (self._base, self._tuned)])
 
     def _clear_lane(self, lane: _Lane) -> None:
-        if lane.ctx is not None:
-            self._llama_cpp.llama_memory_clear(self._llama_cpp.llama_get_memory(lane.ctx.ctx), True)  # type: ignore[attr-defined]
-        lane.kv_tokens = [[] for _ in range(lane.sequences)]
+        for context in lane.contexts:
+            self._llama_cpp.llama_memory_clear(self._llama_cpp.llama_get_memory(context.ctx.ctx), True)  # type: ignore[attr-defined]
+            context.kv_tokens = [[] for _ in context.kv_tokens]
 
     # -- adapter (the fine-tuned model) ------------------------------------------------------------------------
 
@@ -329,14 +390,14 @@ class LlamaEngine:
                     self._free_tuned_model()
                 old = self._adapter
                 try:
-                    if self._tuned.ctx is None:  # made now, as many sequences as the base: no rebuild mid-question
+                    if not self._tuned.contexts:  # made now, as many sequences as the base: no rebuild mid-question
                         self._adapter = adapter
                         self._ensure_lane(self._tuned, self._base.sequences)
                     else:
                         self._set_lane_adapter(adapter)
                         self._clear_lane(self._tuned)  # its KV was computed under the old adapter
                 except BaseException:
-                    if self._tuned.ctx is not None and old is not None:
+                    if self._tuned.contexts and old is not None:
                         self._set_lane_adapter(old)
                     else:
                         self._close_lane(self._tuned)
@@ -365,10 +426,14 @@ class LlamaEngine:
             self._adapter_path = None
 
     def _set_lane_adapter(self, adapter: object) -> None:
+        for context in self._tuned.contexts:
+            self._set_context_adapter(context, adapter)
+
+    def _set_context_adapter(self, context: _Context, adapter: object) -> None:
         lc = self._llama_cpp
         adapters = (lc.llama_adapter_lora_p_ctypes * 1)(adapter)
         scales = (ctypes.c_float * 1)(1.0)
-        status = lc.llama_set_adapters_lora(self._tuned.ctx.ctx, adapters, 1, scales)  # type: ignore[attr-defined]
+        status = lc.llama_set_adapters_lora(context.ctx.ctx, adapters, 1, scales)  # type: ignore[attr-defined]
         if status != 0:
             raise ModelError(f"llama.cpp could not apply the adapter to {self.name} (status {status}).")
 
@@ -518,16 +583,17 @@ class LlamaEngine:
             if not indexes:
                 continue  # an unused lane keeps its cache for the next question
             self._ensure_lane(lane, len(indexes))
-            memory = lc.llama_get_memory(lane.ctx.ctx)  # type: ignore[attr-defined]
-            for seq_id, index in enumerate(indexes):
+            slots = lane.slots
+            for (context, seq_id), index in zip(slots, indexes, strict=False):
                 tokens = token_lists[index]
-                reuse = _common_prefix(lane.kv_tokens[seq_id], tokens)
+                reuse = _common_prefix(context.kv_tokens[seq_id], tokens)
                 reuse = min(reuse, len(tokens) - 1)  # the last prompt token is always evaluated: it gives the logits
-                lc.llama_memory_seq_rm(memory, seq_id, reuse, -1)
+                lc.llama_memory_seq_rm(lc.llama_get_memory(context.ctx.ctx), seq_id, reuse, -1)  # type: ignore[attr-defined]
                 seqs.append(
                     _Sequence(
                         index=index,
                         lane=lane,
+                        context=context,
                         seq_id=seq_id,
                         pending=tokens[reuse:],
                         position=reuse,
@@ -537,22 +603,26 @@ class LlamaEngine:
                         in_kv=tokens[:reuse],
                     )
                 )
-            for extra in range(len(indexes), lane.sequences):
-                lc.llama_memory_seq_rm(memory, extra, 0, -1)
-                lane.kv_tokens[extra] = []
+            for context, seq_id in slots[len(indexes):]:
+                if len(context.kv_tokens) > 1:  # a batched context's cells are shared: free the unused ones
+                    lc.llama_memory_seq_rm(lc.llama_get_memory(context.ctx.ctx), seq_id, 0, -1)  # type: ignore[attr-defined]
+                    context.kv_tokens[seq_id] = []
 
         try:
             yield from self._decode_loop(seqs, params, cancel, start)
         finally:
             for seq in seqs:
-                seq.lane.kv_tokens[seq.seq_id] = seq.in_kv
+                seq.context.kv_tokens[seq.seq_id] = seq.in_kv
                 seq.sampler.close()  # type: ignore[attr-defined]
 
     def _decode_loop(
         self, seqs: list[_Sequence], params: SamplingParams, cancel: CancelToken, start: float
     ) -> Iterator[GenerationEvent]:
-        """One step = one ``llama_decode`` per lane with work; the lanes alternate, so every column streams."""
-        lanes = [lane for lane in (self._base, self._tuned) if any(s.lane is lane for s in seqs)]
+        """One step = one ``llama_decode`` per context with work, so every column streams."""
+        contexts: list[_Context] = []
+        for seq in seqs:  # the base lane's first, as the columns are numbered
+            if seq.context not in contexts:
+                contexts.append(seq.context)
         steps = 0
         while True:
             steps += 1
@@ -563,30 +633,34 @@ class LlamaEngine:
                 for seq in active:
                     yield self._finish(seq, "cancelled", start)
                 return
-            # A sequence that already streams, in either lane, limits how much prompt the others may evaluate per
+            # A sequence that already streams, in any context, limits how much prompt the others may evaluate per
             # step, so its tokens keep flowing while a long RAG prompt is read.
             streaming = any(s.last_token is not None for s in active)
-            for lane in lanes:
-                lane_active = [s for s in active if s.lane is lane and s.finished is None]
-                if lane_active:
-                    streaming = yield from self._step(lane, lane_active, seqs, params, streaming, steps, start)
+            work: list[tuple[_Context, list[_Sequence], list[_Output]]] = []
+            for context in contexts:
+                members = [s for s in active if s.context is context]
+                if members:
+                    streaming, outputs = self._fill(context, members, streaming, steps)
+                    if context.batch.n_tokens:  # type: ignore[attr-defined]  # else: its prompts wait their turn
+                        work.append((context, members, outputs))
+            statuses: list[int | None]
+            if self._together([context for context, _, _ in work]):
+                statuses = self._decode_together([context for context, _, _ in work])
+            else:
+                statuses = [None] * len(work)  # decoded one at a time, below
+            for (context, members, outputs), status in zip(work, statuses, strict=True):
+                if status is None:  # each answer's token shows before the next context's work is done
+                    status = self._decode(context, self.threads)
+                yield from self._collect(context, members, outputs, status, seqs, params, start)
 
-    def _step(
-        self,
-        lane: _Lane,
-        active: list[_Sequence],
-        seqs: list[_Sequence],
-        params: SamplingParams,
-        streaming: bool,
-        steps: int,
-        start: float,
-    ) -> Generator[GenerationEvent, None, bool]:
-        """Decode one batch in ``lane``; returns whether a sequence streams after it (limits the next lane)."""
-        lc = self._llama_cpp
-        ctx = lane.ctx.ctx  # type: ignore[attr-defined]
-        batch = lane.batch
+    def _fill(
+        self, context: _Context, active: list[_Sequence], streaming: bool, steps: int
+    ) -> tuple[bool, list[_Output]]:
+        """Put this step's tokens of ``context`` in its batch; returns whether a sequence streams after it (limits
+        the next context) and the sequences that get a token from it."""
+        batch = context.batch
         batch.n_tokens = 0  # type: ignore[attr-defined]
-        outputs: list[tuple[_Sequence, int, list[int]]] = []
+        outputs: list[_Output] = []
         for seq in active:
             if seq.last_token is not None:
                 outputs.append((seq, _add(batch, seq.last_token, seq.position, seq.seq_id, True), [seq.last_token]))
@@ -598,7 +672,8 @@ class LlamaEngine:
             limit = budget
             if streaming:
                 limit = _PREFILL_WHILE_STREAMING
-                if steps <= _DECODE_HEAD_START and len(seq.pending) > _PREFILL_WHILE_STREAMING:
+                head_start = 0 if seq.lane.per_column else _DECODE_HEAD_START
+                if steps <= head_start and len(seq.pending) > _PREFILL_WHILE_STREAMING:
                     limit = 0  # a long prompt waits while the head start lasts; a short one costs nothing
             take = min(len(seq.pending), budget, limit)
             if take == 0:
@@ -612,25 +687,67 @@ class LlamaEngine:
                 outputs.append((seq, index, part))
                 streaming = True
             else:
-                seq.in_kv.extend(part)
+                outputs.append((seq, None, part))  # a prompt chunk: in the cache once decoded, nothing to sample
             budget -= take
-        if batch.n_tokens == 0:  # type: ignore[attr-defined]
-            return streaming  # every prompt here waits for its head start
-        status = lc.llama_decode(ctx, batch)
+        return streaming, outputs
+
+    def _together(self, contexts: list[_Context]) -> bool:
+        """Whether this step's contexts decode at the same time: each has one token (a column streaming) and there
+        are helper threads. A prompt chunk is read alone, with every thread: prompt reading scales with them."""
+        return bool(self._helpers) and len(contexts) > 1 and all(
+            c.batch.n_tokens == 1 for c in contexts  # type: ignore[attr-defined]
+        )
+
+    def _decode(self, context: _Context, threads: int) -> int:
+        lc = self._llama_cpp
+        if context.threads != threads:
+            lc.llama_set_n_threads(context.ctx.ctx, threads, threads)  # type: ignore[attr-defined]
+            context.threads = threads
+        return int(lc.llama_decode(context.ctx.ctx, context.batch))  # type: ignore[attr-defined]
+
+    def _decode_together(self, contexts: list[_Context]) -> list[int | None]:
+        """One thread per context, the decode thread taking the first share and each helper another."""
+        workers = len(self._helpers) + 1
+        groups = [contexts[i::workers] for i in range(workers)]
+        pending = [(helper.submit(lambda group=group: [self._decode(c, 1) for c in group]), group)
+                   for helper, group in zip(self._helpers, groups[1:], strict=False) if group]
+        statuses: dict[int, int | None] = {}
+        try:
+            statuses.update(zip(map(id, groups[0]), [self._decode(c, 1) for c in groups[0]], strict=True))
+        finally:  # the helpers' decodes end before any context is touched again
+            for future, group in pending:
+                statuses.update(zip(map(id, group), future.result(), strict=True))
+        return [statuses[id(c)] for c in contexts]
+
+    def _collect(
+        self,
+        context: _Context,
+        active: list[_Sequence],
+        outputs: list[_Output],
+        status: int,
+        seqs: list[_Sequence],
+        params: SamplingParams,
+        start: float,
+    ) -> Iterator[GenerationEvent]:
+        """Sample the next token of each sequence ``context`` decoded this step, or end its answers if it failed."""
+        lc = self._llama_cpp
+        ctx = context.ctx.ctx  # type: ignore[attr-defined]
         if status != 0:
-            # 1: no room left in the KV cache; anything else is an internal failure. Either way the lane's cache
+            # 1: no room left in the KV cache; anything else is an internal failure. Either way the context's cache
             # state is unknown: forget it, and end its answers cleanly with what they have.
             memory = lc.llama_get_memory(ctx)
             for seq in seqs:
-                if seq.lane is lane:
+                if seq.context is context:
                     lc.llama_memory_seq_rm(memory, seq.seq_id, 0, -1)
                     seq.in_kv = []
             for seq in active:
                 yield self._finish(seq, "context" if status == 1 else "error", start)
-            return streaming
+            return
         now = time.perf_counter()
         for seq, index, fed in outputs:
             seq.in_kv.extend(fed)
+            if index is None:
+                continue
             token = lc.llama_sampler_sample(seq.sampler.sampler, ctx, index)  # type: ignore[attr-defined]
             if seq.first_token_at is None:
                 seq.first_token_at = now
@@ -647,7 +764,6 @@ class LlamaEngine:
                 yield self._finish(seq, "length", start)
             elif seq.position + 1 >= self.context_size:
                 yield self._finish(seq, "context", start)
-        return streaming
 
     def _piece(self, token: int) -> bytes:
         buffer = ctypes.create_string_buffer(64)
