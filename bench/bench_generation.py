@@ -104,11 +104,21 @@ def bench_generation_speed(model: Path, threads: int, runs: int, tokens: int, bu
 
 
 def _side_by_side(engine: LlamaEngine, prompts, tokens: int, with_adapter: list[bool] | None = None) -> float:
+    return _timed_answers(engine, prompts, tokens, with_adapter)[0]
+
+
+def _timed_answers(
+    engine: LlamaEngine, prompts, tokens: int, with_adapter: list[bool] | None = None
+) -> tuple[float, list[float]]:
+    """Wall time of answering ``prompts`` together, and each answer's time to its first token."""
     engine.clear_cache()  # cold caches: every run reads its prompts in full
+    params = SamplingParams(max_tokens=tokens, ignore_eos=True)
     began = time.perf_counter()
-    for _ in engine.generate(prompts, SamplingParams(max_tokens=tokens, ignore_eos=True), with_adapter=with_adapter):
-        pass
-    return time.perf_counter() - began
+    first: dict[int, float] = {}
+    for event in engine.generate(prompts, params, with_adapter=with_adapter):
+        if isinstance(event, SequenceDone):
+            first[event.seq] = event.timings.ttft_s
+    return time.perf_counter() - began, [first[i] for i in range(len(prompts))]
 
 
 def _demo_prompts(engine: LlamaEngine) -> tuple[list[Message], list[Message]]:
@@ -129,11 +139,16 @@ def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> Non
     import statistics
 
     alone, plain_alone, both, both_batched = [], [], [], []
+    rag_first, rag_first_batched = [], []
     for _ in range(runs):  # interleaved, like the speed bench
         alone.append(_side_by_side(engine, [rag], tokens))
         plain_alone.append(_side_by_side(engine, [plain], tokens))
-        both.append(_side_by_side(engine, [plain, rag], tokens))
-        both_batched.append(_side_by_side(batched, [plain, rag], tokens))
+        wall, firsts = _timed_answers(engine, [plain, rag], tokens)
+        both.append(wall)
+        rag_first.append(firsts[1])
+        wall, firsts = _timed_answers(batched, [plain, rag], tokens)
+        both_batched.append(wall)
+        rag_first_batched.append(firsts[1])
     alone_s, plain_s, both_s, batched_s = (statistics.median(x) for x in (alone, plain_alone, both, both_batched))
     layout = "a context per column" if engine.column_contexts else "one batched context"
     engine.close()
@@ -142,6 +157,8 @@ def bench_side_by_side(model: Path, threads: int, runs: int, tokens: int) -> Non
     report("side_by_side_vs_sequential_s", both_s, alone_s + plain_s, "s", "together vs one after the other")
     report("side_by_side_batched_wall_s", batched_s, alone_s, "s",
            "both answers in one batched context (the layout above two threads) vs the RAG answer alone")
+    report("side_by_side_rag_first_token_s", statistics.median(rag_first), statistics.median(rag_first_batched), "s",
+           f"the documents column's first token beside the model-only column, {layout} vs one batched context")
 
 
 def bench_decode_sharing(model: Path, threads: int, runs: int, tokens: int) -> None:
