@@ -107,6 +107,16 @@ def test_with_a_context_per_column_a_long_prompt_is_read_at_once_and_the_short_a
     assert 0 in order[first_of_long:], "once the long prompt is read, both answers stream together"
 
 
+def test_an_answer_beside_a_long_prompt_reports_the_models_speed_not_the_wait_for_that_prompt(engine) -> None:
+    params = SamplingParams(max_tokens=40, ignore_eos=True)
+    prompt = chat("Count from one to ten.")
+    alone = collect(engine.generate([prompt], params))[1][0].timings
+    engine.clear_cache()  # the long prompt is read in full, in chunks, while the short answer streams
+    beside = collect(engine.generate([prompt, LONG_PROMPT], params))[1][0].timings
+    assert beside.wall_s > alone.wall_s  # it did wait for the long prompt's chunks...
+    assert beside.tokens_per_s > 0.5 * alone.tokens_per_s  # ...but that is not how fast the model writes
+
+
 def test_with_two_threads_the_columns_have_a_context_each_and_a_helper_thread_that_closes_with_the_engine(
     tiny_model_path: Path,
 ) -> None:
@@ -135,8 +145,13 @@ def test_with_two_threads_the_columns_have_a_context_each_and_a_helper_thread_th
 def test_both_layouts_give_each_prompt_the_answer_it_gets_alone(engine, batched_engine, layout: str) -> None:
     eng = batched_engine if layout == "batched" else engine
     questions = ["What is the capital of France?", "Name a primary colour."]
-    alone = [collect(eng.generate([chat(q)], GREEDY))[1][0].text for q in questions]
-    _, together = collect(eng.generate([chat(q) for q in questions], GREEDY))
+
+    def fresh(prompts: list[list[Message]]) -> dict[int, SequenceDone]:
+        eng.clear_cache()  # every prompt read in full: a reused prefix is read in other chunks, rounded otherwise
+        return collect(eng.generate(prompts, GREEDY))[1]
+
+    alone = [fresh([chat(q)])[0].text for q in questions]
+    together = fresh([chat(q) for q in questions])
     assert [together[0].text, together[1].text] == alone
 
 

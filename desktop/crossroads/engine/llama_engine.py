@@ -105,6 +105,7 @@ class _Sequence:
     completion: int = 0
     text: list[str] = field(default_factory=list)
     first_token_at: float | None = None
+    waited_s: float = 0.0  # after its first token, time spent on other contexts' work (not this answer's speed)
     finished: SequenceDone | None = None
 
 
@@ -650,7 +651,12 @@ class LlamaEngine:
                 statuses = [None] * len(work)  # decoded one at a time, below
             for (context, members, outputs), status in zip(work, statuses, strict=True):
                 if status is None:  # each answer's token shows before the next context's work is done
+                    began = time.perf_counter()
                     status = self._decode(context, self.threads)
+                    spent = time.perf_counter() - began
+                    for seq in active:  # streaming answers of other contexts wait meanwhile
+                        if seq.context is not context and seq.first_token_at is not None:
+                            seq.waited_s += spent
                 yield from self._collect(context, members, outputs, status, seqs, params, start)
 
     def _fill(
@@ -780,7 +786,7 @@ class LlamaEngine:
             seq.text.append(tail)
         first = seq.first_token_at if seq.first_token_at is not None else now
         generated_after_first = max(0, seq.completion - 1)
-        span = now - first
+        span = now - first - seq.waited_s  # tokens/s is the model's speed for this answer, not the scheduler's
         timings = Timings(
             prompt_tokens=seq.prompt_tokens,
             completion_tokens=seq.completion,
