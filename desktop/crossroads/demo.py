@@ -7,6 +7,7 @@ The demo knowledge base is built once and reused (re-indexing skips unchanged fi
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def demo_dir() -> Path:
 
 def demo_documents() -> Path:
     return demo_dir() / "documents"
+
+
+def demo_copies_elsewhere(paths: Iterable[str]) -> list[str]:
+    """Of the demo knowledge base's document paths, the sample documents of another installation (an earlier
+    folder, a portable copy on a stick, a second checkout): the demo knowledge base lives in the user's data folder
+    and is shared by every installation, so without this each one would add its own copy of the same documents,
+    and every passage would be retrieved twice. Files of other names (the user's own additions) stay."""
+    here = demo_documents().resolve()
+    names = {p.name for p in here.iterdir()}
+    return [p for p in paths if Path(p).name in names and Path(p).resolve().parent != here]
 
 
 def demo_questions() -> list[DemoQuestion]:

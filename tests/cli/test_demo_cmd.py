@@ -52,3 +52,17 @@ def test_demo_adds_the_fine_tuned_columns_when_its_adapter_was_trained_on_the_mo
     out = capsys.readouterr().out
     for label in ("Model only", "Model + your documents", "Fine-tuned", "Fine-tuned + documents"):
         assert f"== {label}" in out
+
+
+def test_demo_drops_the_sample_documents_another_installation_indexed(
+    tiny_model_path: Path, tmp_path: Path, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_copy = shutil.copytree(demo_documents(), tmp_path / "old-install" / "documents")
+    with KnowledgeBase.open(kbs_dir() / DEMO_KB, create=True) as kb:
+        kb.add_paths([old_copy], embedder)
+    flags = ["--questions", "1", "--model", str(tiny_model_path), "--max-tokens", "4", "--context", "2048"]
+    assert main(["demo", *flags]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    with KnowledgeBase.open(kbs_dir() / DEMO_KB) as kb:
+        folders = {Path(d.path).parent for d in kb.documents()}
+    assert folders == {demo_documents().resolve()}

@@ -354,6 +354,26 @@ def test_the_demo_indexes_the_sample_documents_and_answers_the_first_question(qt
     assert window.workspace.adapter is None  # the shipped adapter was trained on the default model, not this one
 
 
+def test_the_demo_drops_the_sample_documents_another_installation_indexed(qtbot, make_window, tmp_path: Path,
+                                                                         embedder) -> None:
+    import shutil
+
+    from crossroads.config import kbs_dir
+    from crossroads.demo import DEMO_KB, demo_documents
+    from crossroads.store import KnowledgeBase
+
+    old_copy = shutil.copytree(demo_documents(), tmp_path / "old-install" / "documents")
+    with KnowledgeBase.open(kbs_dir() / DEMO_KB, create=True) as kb:
+        kb.add_paths([old_copy], embedder)
+    window = make_window()
+    with qtbot.waitSignal(window.compare.comparison_finished, timeout=WAIT_MS) as finished:
+        window.start_demo()
+    keys = [row.key for row in window.library.model.rows()]
+    assert len(keys) == 5 and all(Path(key).parent == demo_documents().resolve() for key in keys)
+    sources = [s for answer in finished.args[0]["answers"] for s in answer["sources"]]
+    assert sources and all(Path(s["path"]).resolve().parent == demo_documents().resolve() for s in sources)
+
+
 def test_presentation_mode_enlarges_every_text_and_is_remembered(qtbot, make_window) -> None:
     from PySide6.QtWidgets import QApplication
 

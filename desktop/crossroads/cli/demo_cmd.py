@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from crossroads.cli import index_cmd
     from crossroads.cli._session import is_in_process, open_engine, open_kb
     from crossroads.cli.ask_cmd import answer_and_print
-    from crossroads.demo import DEMO_KB, demo_adapter_for, demo_documents, demo_questions
+    from crossroads.demo import DEMO_KB, demo_adapter_for, demo_copies_elsewhere, demo_documents, demo_questions
 
     say("Preparing the demo knowledge base (first time only)…")
     index_args = argparse.Namespace(
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     kb, embedder = open_kb(DEMO_KB)
     engine = None
     try:
+        for path in demo_copies_elsewhere(d.path for d in kb.documents()):
+            kb.remove(path)  # another installation's copy: every passage would otherwise be retrieved twice
         engine = open_engine(args, len(modes))
         if is_in_process(engine) and engine.adapter_path is None:
             shipped = demo_adapter_for(engine.path)  # trained on exactly these weights, else no fine-tuned columns
@@ -56,3 +58,4 @@ def run(args: argparse.Namespace) -> int:
             engine.close()
         kb.close()
     return 0
+

@@ -9,7 +9,7 @@ server (their URL is remembered without its password; a password typed this sess
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -73,6 +73,7 @@ class LibraryPanel(QWidget):
         self._kb: KnowledgeBase | None = None
         self._index_worker: Worker | None = None
         self._queue: list[Path] = []
+        self._forget: list[str] = []  # stored paths to remove before the queued ones are indexed
         self._embedding_began: float | None = None
         self.earliest_estimate_s = EARLIEST_ESTIMATE_S
         self._busy_kb: Worker | None = None
@@ -404,12 +405,14 @@ class LibraryPanel(QWidget):
 
     # -- indexing ---------------------------------------------------------------------------------------------
 
-    def add_paths(self, paths: list[Path]) -> None:
-        """Index files/folders into the open knowledge base (queued if a run is going)."""
+    def add_paths(self, paths: list[Path], forget: Sequence[str] = ()) -> None:
+        """Index files/folders into the open knowledge base (queued if a run is going); the documents ``forget``
+        names (stored paths) are removed first, in the same run."""
         if self._kb is None:
             self.failed.emit("Choose or create a knowledge base first, then add documents to it.")
             return
         self._queue.extend(paths)
+        self._forget.extend(forget)
         if not self.indexing:
             self._start_indexing()
 
@@ -422,11 +425,14 @@ class LibraryPanel(QWidget):
 
     def _start_indexing(self) -> None:
         kb, paths, self._queue = self._kb, self._queue, []
+        forget, self._forget = self._forget, []
         if kb is None or not paths:
             return
         ws = self._ws
 
         def job(cancel: CancelToken, emit: Emit) -> IndexSummary:
+            for key in forget:
+                kb.remove(key)
             return ws.index(kb, paths, cancel, emit)
 
         self._index_started = time.monotonic()

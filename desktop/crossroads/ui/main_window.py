@@ -613,7 +613,7 @@ class MainWindow(QMainWindow):
 
     def start_demo(self, ask_first: bool = True) -> None:
         """Open the demo knowledge base, index the sample documents (unchanged ones are skipped), then ask."""
-        from crossroads.demo import DEMO_KB, demo_dir, demo_documents, demo_questions
+        from crossroads.demo import DEMO_KB, demo_copies_elsewhere, demo_dir, demo_documents, demo_questions
 
         self.tabs.setCurrentWidget(self.compare)
         self.compare.set_demo(demo_questions())
@@ -621,7 +621,8 @@ class MainWindow(QMainWindow):
             self.evaluate.load_questions_file(demo_dir() / "questions.jsonl")  # Evaluate is one click away
 
         def opened(kb: KnowledgeBase) -> None:
-            self.library.add_paths([demo_documents()])
+            elsewhere = demo_copies_elsewhere(row.key for row in self.library.model.rows())
+            self.library.add_paths([demo_documents()], forget=elsewhere)
             self._demo_when_ready(ask_first)
 
         self.library.open_kb(DEMO_KB, then=opened)
