@@ -208,6 +208,7 @@ def test_a_past_comparison_reopens_exactly_as_answered(qtbot, make_window, tmp_p
     compare = window.compare
     with qtbot.waitSignal(compare.comparison_finished, timeout=WAIT_MS) as first:
         compare.ask("Where do staff park?")
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)  # "finished" comes just before the worker ends
     with qtbot.waitSignal(compare.comparison_finished, timeout=WAIT_MS):
         compare.ask("How much is the travel allowance?")
     entries = window.workspace.history(window.library.knowledge_base).entries()
