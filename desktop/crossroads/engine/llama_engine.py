@@ -55,7 +55,7 @@ _DECODE_HEAD_START = 48
 _COLUMN_CONTEXTS_MAX_THREADS = 2
 
 
-@dataclass
+@dataclass(eq=False)  # one context is itself: compared by identity, never field by field
 class _Context:
     """One llama context over the shared model, its batch, and what each of its sequences holds in the KV cache."""
 
