@@ -2,8 +2,9 @@
 
 The passages are the chunks our indexer makes of the bundled demo documents and the generated 260-page manual
 (``bench_indexing``'s PDF). The baseline is sentence-transformers in float32, ``encode(texts, batch_size=32)``,
-measured in the same run; the candidates are ONNX Runtime float32 (the graph our embedder exports) and ONNX Runtime
-with dynamic int8 weights, each fed longest-first batches of 32 like sentence-transformers does. Runs alternate
+measured in the same run; the candidates are ONNX Runtime float32 (the graph our embedder exports), ONNX Runtime
+with dynamic int8 weights, and llama.cpp (through llama-cpp-python) on the same model written as a GGUF in float32
+and float16 (``_minilm_gguf``), each fed longest-first batches of 32 like sentence-transformers does. Runs alternate
 between the sides so a busy neighbour hurts all alike; medians are printed. Beside each speed, the lowest cosine
 to the float32 vectors over every timed passage (all by default): a backend is only usable at 0.99 or more (then
 knowledge bases embedded before stay interchangeable). bfloat16 autocast is measured only where the CPU has native bf16.
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from _common import report, timed
+from _minilm_gguf import convert as convert_to_gguf
 from bench_indexing import PDF_PAGES, write_manual_pdf
 from crossroads.demo import demo_documents
 from crossroads.ingest.load import load_document
@@ -65,6 +67,29 @@ def batched(encode: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.n
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
+def llama_encoder(folder: Path, path: Path, dtype: str, batch_tokens: int) -> Callable[[list[str]], np.ndarray]:
+    """llama.cpp embedding the passages of one call in as few batches as fit ``batch_tokens``, mean-pooled by
+    llama.cpp (the GGUF says so), with the embedder's thread count. Flash attention and a batch of several passages
+    of 512 tokens were the fastest settings in a trial (plain attention 0.4x, 2048 or 4096 tokens 0.75x and 0.54x,
+    one passage per call 0.95x)."""
+    import torch
+    from llama_cpp import Llama
+
+    from crossroads.engine import llama_log
+
+    llama_log.silence()
+
+    model = Llama(str(convert_to_gguf(folder, path, dtype)), embedding=True, n_ctx=batch_tokens,
+                  n_batch=batch_tokens, n_ubatch=batch_tokens, n_threads=torch.get_num_threads(),
+                  n_threads_batch=torch.get_num_threads(), flash_attn=True,
+                  verbose=True)  # llama_log routes its lines away
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(model.embed(texts, normalize=False, truncate=True), dtype=np.float32)
+
+    return encode
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -72,6 +97,9 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=0, help="time only N passages spread over all (0: all)")
     parser.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: the embedder's default)")
     parser.add_argument("--no-int8", action="store_true")
+    parser.add_argument("--no-gguf", action="store_true", help="leave out llama.cpp")
+    parser.add_argument("--gguf-batch", type=int, default=512,
+                        help="llama.cpp's batch in tokens: several passages, attention kept within each")
     args, _ = parser.parse_known_args()  # run_all forwards every flag to every script: ignore others'
     runs = 1 if args.quick else args.runs
 
@@ -95,6 +123,12 @@ def main() -> None:
         if not args.no_int8:
             int8_s, int8 = timed(lambda: OnnxEncoder(folder, cache_dir=cache, threads=args.threads, quantized=True))
             sides["onnx_int8"] = lambda t: batched(int8.encode, t)
+        gguf_s: dict[str, float] = {}
+        if not args.no_gguf:
+            for dtype in ("f32", "f16"):
+                gguf_s[f"gguf_{dtype}"], encode = timed(
+                    lambda dtype=dtype: llama_encoder(folder, root / f"minilm-{dtype}.gguf", dtype, args.gguf_batch))
+                sides[f"gguf_{dtype}"] = lambda t, encode=encode: batched(encode, t)
         if bf16:
             def autocast(t: list[str]) -> np.ndarray:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -119,7 +153,9 @@ def main() -> None:
             f"median of {runs}, baseline sentence-transformers fp32 in the same run")
     for name, cosine in cosines.items():
         verdict = "usable" if cosine >= MIN_COSINE else "REJECTED: vectors differ"
-        extra = {"onnx_fp32": f"; export {export_s:.1f} s", "onnx_int8": f"; export+quantise {int8_s:.1f} s"}
+        extra = {"onnx_fp32": f"; export {export_s:.1f} s", "onnx_int8": f"; export+quantise {int8_s:.1f} s",
+                 **{k: f"; convert+load {v:.1f} s, llama.cpp batch {args.gguf_batch} tokens"
+                    for k, v in gguf_s.items()}}
         report(f"embed_{name}_passages_per_s", med[name], med["st_fp32"], "passages/s",
                f"{note}; min cosine {cosine:.4f} over those passages, {verdict}{extra.get(name, '')}")
         report(f"embed_{name}_min_cosine", cosine, MIN_COSINE, "cosine",
