@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     embedder = Embedder(resolve_embedding_model(None), backend=args.embed_backend)
-    print(f"# embedder backend: {embedder.backend}", flush=True)
+    print(f"# embedder backend: {embedder.backend} (questions and focus: {embedder.question_backend})", flush=True)
     builders = {"squad": lambda: squad_set(args.sample, args.seed), "demo": demo_set,
                 "pytutorial": lambda: pytutorial_set(work)}
     budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
@@ -74,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                              query_vector=vector)]
                 for budget in budgets:
                     texts = passages if budget <= 0 else [
-                        f.text for f in focus(item.question, passages, embedder.encode, vector, budget, count_tokens)
+                        f.text for f in focus(item.question, passages, embedder.encode_for_question, vector, budget,
+                                              count_tokens)
                     ]
                     hits[budget].append(retrieval_hit(texts, item.answers))
                     read[budget].append(sum(count_tokens(t) for t in texts))

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     embedder = Embedder(resolve_embedding_model(None))
-    print(f"# embedder backend: {embedder.backend}", flush=True)
+    print(f"# embedder backend: {embedder.backend} (questions and focus: {embedder.question_backend})", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="crossroads-passages-") as tmp:
         root = Path(tmp)
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     vector = embedder.encode_query(item.question)
                     passages = [h.chunk.text for h in retrieve(kb, embedder, item.question, top_k=settings.top_k,
                                                                  query_vector=vector)]
-                    chosen = [f.text for f in focus(item.question, passages, embedder.encode, vector,
+                    chosen = [f.text for f in focus(item.question, passages, embedder.encode_for_question, vector,
                                                     FOCUS_TOKENS, count_tokens)]
                     hits.append(retrieval_hit(passages, item.answers))
                     kept.append(retrieval_hit(chosen, item.answers))

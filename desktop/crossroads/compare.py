@@ -256,7 +256,7 @@ def compare(
 
             cancel.raise_if_cancelled()  # reading the sentences takes a moment; a Cancel pressed already wins
 
-            kept = focus(question, [s.text for s in candidates], embedder.encode, query_vector,
+            kept = focus(question, [s.text for s in candidates], embedder.encode_for_question, query_vector,
                          focus_tokens, engine.count_tokens)
             # Numbered, and scored, in the order they are read: the sources table then reads like the prompt.
             candidates = [replace(candidates[f.index], rank=n, score=f.score) for n, f in enumerate(kept, start=1)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from crossroads.cancel import NEVER, CancelToken
 
@@ -28,10 +30,29 @@ HEAVY_MODULES = (
 )
 
 
-def import_heavy_modules(cancel: CancelToken = NEVER) -> list[str]:
-    """Import each module; returns the ones that could not be imported (the feature using them will say why)."""
+TORCH_STACK = ("torch", "sentence_transformers")
+
+
+def heavy_modules() -> tuple[str, ...]:
+    """The modules to warm, without torch's stack where passages are embedded by ONNX Runtime (a CPU without
+    native bf16): there nothing at run time uses it, and importing it cost about 3 s of CPU at every start."""
+    from crossroads.rag.embedding import passages_need_torch
+
+    if passages_need_torch():
+        return HEAVY_MODULES
+    return tuple(name for name in HEAVY_MODULES if name not in TORCH_STACK)
+
+
+def import_heavy_modules(cancel: CancelToken = NEVER, busy: Callable[[], bool] = lambda: False) -> list[str]:
+    """Import each module; returns the ones that could not be imported (the feature using them will say why).
+
+    No import starts while ``busy()`` says the app is answering: a question no longer waits for torch (see
+    ``rag.embedding``), so the demo's first question can start while this still runs, and importing
+    sentence-transformers beside it took both cores from the answer (its first tokens came 0.4-0.9 s later)."""
     missing = []
-    for name in HEAVY_MODULES:
+    for name in heavy_modules():
+        while busy() and not cancel.cancelled:
+            time.sleep(0.05)
         if cancel.cancelled:
             break
         try:

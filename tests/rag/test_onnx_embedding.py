@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from crossroads.demo import demo_documents
 from crossroads.ingest.load import load_document
 from crossroads.rag import onnx_embedding
 from crossroads.rag.chunking import chunk_document
-from crossroads.rag.embedding import Embedder
+from crossroads.rag.embedding import Embedder, cpu_has_native_bf16
 from crossroads.rag.onnx_embedding import OnnxUnavailable, cache_key, read_layout
 
 
@@ -119,6 +120,8 @@ def test_without_onnxruntime_the_embedder_falls_back(
     embedder = Embedder(embedding_model_path, cache_dir=tmp_path, precision="fp32")  # ONNX is tried on any CPU
     assert embedder.backend == "torch-fp32"
     assert "onnxruntime is not installed" in embedder.fallback_reason
+    assert embedder.question_backend == "torch-fp32"  # a question falls back with the passages
+    assert embedder.encode_query("where do staff park").shape == (384,)
 
 
 def test_a_damaged_cached_file_is_removed_so_the_next_load_exports_again(
@@ -152,3 +155,34 @@ def test_only_the_plain_mean_pooling_layout_is_exported(embedding_model_path: Pa
 def test_the_torch_backend_can_still_be_chosen_and_a_bad_choice_is_refused(embedding_model_path: Path) -> None:
     with pytest.raises(ValueError):
         Embedder(embedding_model_path, backend="tensorrt")
+
+
+def test_a_question_waits_for_onnx_runtime_only_not_for_torch(
+    embedding_model_path: Path, onnx: Embedder, onnx_cache: Path
+) -> None:
+    """Whatever embeds the passages (torch in bf16 on a CPU that has it), the question and the sentences weighed for
+    it go through ONNX Runtime: importing sentence-transformers and torch took 3.1 s of a 6.5 s first answer."""
+    assert onnx.dim == 384  # the export is in the cache now
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from crossroads.rag.embedding import Embedder\n"
+        f"e = Embedder(Path({str(embedding_model_path)!r}), cache_dir=Path({str(onnx_cache)!r}))\n"
+        "assert e.encode_query('where do staff park').shape == (384,)\n"
+        "assert e.encode_for_question(['Staff park in lot B.', 'Invoices are kept ten years.']).shape == (2, 384)\n"
+        "assert e.question_backend == 'onnx'\n"
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules, 'the torch stack loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_question_and_passage_vectors_agree_whichever_encoder_makes_each(
+    embedding_model_path: Path, onnx_cache: Path
+) -> None:
+    embedder = Embedder(embedding_model_path, cache_dir=onnx_cache)
+    assert embedder.question_backend == "onnx"
+    assert embedder.backend == ("torch-bf16" if cpu_has_native_bf16() else "onnx")
+    texts = ["How long are invoices kept?", "The Panthers finished the regular season with a 15–1 record."]
+    cosines = np.sum(embedder.encode_for_question(texts) * embedder.encode(texts), axis=1)
+    assert np.all(cosines > 0.999)
+    assert float(embedder.encode_query(texts[0]) @ embedder.encode(texts)[0]) > 0.999

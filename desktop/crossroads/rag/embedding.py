@@ -7,12 +7,15 @@ interchangeable and record only the model, not the backend. When onnxruntime or 
 reason is logged and sentence-transformers in float32 does the work, as before.
 
 On CPUs with native bfloat16 (AVX512_BF16 or AMX), running under ``torch.autocast`` to bfloat16 was measured 2.6x
-faster than float32 for MiniLM with the same cosines to 4 decimals, so it is the default there for batches;
-a single question runs in float32 (casting the weights would cost more than it saves). Elsewhere float32.
+faster than float32 for MiniLM with the same cosines to 4 decimals, so it is the default there for indexing.
+What is embedded while a question waits (the question, and the sentences focus weighs) goes through ONNX Runtime
+even there: a handful of texts gains nothing from bf16, and loading torch's model first means importing
+sentence-transformers, transformers and torch, which took 3.1 s of a 6.5 s first answer from the command line,
+against 0.5 s for ONNX Runtime. Elsewhere float32.
 Vectors are always returned as float32 and L2-normalised, so inner product is cosine similarity.
-One lock serialises every use of the model and its tokenizer: the Hugging Face fast tokenizer is not safe to share
-between threads (indexing while a question is embedded raised its "Already borrowed" error). A question asked while
-a folder is indexed therefore waits for at most one batch.
+One lock per loaded model serialises every use of it and its tokenizer: the Hugging Face fast tokenizer is not
+safe to share between threads (indexing while a question is embedded raised its "Already borrowed" error). Where
+the question's encoder is the indexing one, a question asked while a folder is indexed waits for at most one batch.
 Torch keeps its default threads (one for a single question, see ``encode_query``) and OpenMP's default
 (spinning) wait policy: a process-wide passive policy would also
 apply to llama.cpp's OpenMP threads, and it cost generation about 20 % when measured here.
@@ -25,6 +28,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,12 +71,15 @@ class Embedder:
         self._backend = backend
         self._threads = threads
         self._cache_dir = cache_dir
-        self._model: SentenceTransformer | OnnxEncoder | None = None
+        self._model: SentenceTransformer | OnnxEncoder | None = None  # what embeds passages
         self._tokenizer: Any = None
         self._bf16 = False
         self.fallback_reason = ""  # why ONNX Runtime is not used, when it is not
-        self._lock = threading.Lock()  # loading
+        self._lock = threading.RLock()  # loading (the passages' loader may load the ONNX encoder inside it)
         self._use = threading.Lock()  # every call into the model or its tokenizer
+        self._onnx: OnnxEncoder | None = None  # loaded once, for questions and perhaps passages too
+        self._onnx_tried = False
+        self._onnx_use = threading.Lock()  # every call into the ONNX encoder (when it is not also ``_model``)
 
     # -- properties that need the model -------------------------------------------------------------------
 
@@ -86,7 +93,7 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        model = self._load()
+        model = self._either()
         dim = model.dim if isinstance(model, OnnxEncoder) else model.get_embedding_dimension()
         if not dim:
             raise ModelError(f"The embedding model “{self.name}” does not say how long its vectors are.")
@@ -95,13 +102,21 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         """Longest passage, in tokens, the model reads; the rest of a longer text is ignored."""
-        model = self._load()
+        model = self._either()
         return int(model.max_tokens if isinstance(model, OnnxEncoder) else model.max_seq_length)
 
     @property
     def uses_bf16(self) -> bool:
         self._load()
         return self._bf16
+
+    @property
+    def question_backend(self) -> str:
+        """What embeds a question and the sentences weighed for it: "onnx" wherever ONNX Runtime can serve."""
+        model, _ = self._for_question()
+        if isinstance(model, OnnxEncoder):
+            return "onnx"
+        return "torch-bf16" if self._bf16 else "torch-fp32"
 
     # -- work ---------------------------------------------------------------------------------------------
 
@@ -118,17 +133,26 @@ class Embedder:
         on_progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         """Vectors for ``texts`` in their order; cancellable between batches."""
-        return self._encode(texts, batch_size, cancel, on_progress, allow_bf16=len(texts) > 1)
+        model = self._load()
+        return self._encode(model, self._use, texts, batch_size, cancel, on_progress, allow_bf16=len(texts) > 1)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question. With torch, on one thread: a dozen tokens leave a second thread nothing to do but wait at
         OpenMP's barriers, and on a busy machine that wait made one question take 1.2 s instead of 0.08 s (measured
         with other work on both cores). The setting is changed and put back while the model's lock is held, so an
         indexing batch never runs with it. ONNX Runtime's idle threads sleep instead of spinning."""
-        return self._encode([text], 1, NEVER, None, allow_bf16=False, one_thread=True)[0]
+        model, lock = self._for_question()
+        return self._encode(model, lock, [text], 1, NEVER, None, allow_bf16=False, one_thread=True)[0]
+
+    def encode_for_question(self, texts: Sequence[str]) -> np.ndarray:
+        """A few texts while a question waits (the sentences focus weighs), on the question's encoder."""
+        model, lock = self._for_question()
+        return self._encode(model, lock, texts, 32, NEVER, None, allow_bf16=False)
 
     def _encode(
         self,
+        model: SentenceTransformer | OnnxEncoder,
+        lock: threading.Lock,
         texts: Sequence[str],
         batch_size: int,
         cancel: CancelToken,
@@ -136,8 +160,7 @@ class Embedder:
         allow_bf16: bool,
         one_thread: bool = False,
     ) -> np.ndarray:
-        model = self._load()
-        dim = self.dim
+        dim = model.dim if isinstance(model, OnnxEncoder) else self.dim
         out = np.empty((len(texts), dim), dtype=np.float32)
         # Longest first, like sentence-transformers itself: batches of similar length waste little padding.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -146,7 +169,7 @@ class Embedder:
             cancel.raise_if_cancelled()
             rows = order[begin : begin + batch_size]
             batch = [texts[i] for i in rows]
-            with self._use, self._precision_context(allow_bf16):
+            with lock, self._precision_context(allow_bf16):
                 if isinstance(model, OnnxEncoder):  # its idle threads sleep: no spinning barrier to avoid
                     vectors = model.encode(batch)
                 else:
@@ -177,9 +200,10 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 bf16 = self._precision == "bf16" or (self._precision == "auto" and cpu_has_native_bf16())
-                onnx = self._load_onnx(bf16)
+                onnx = self._load_onnx() if self._onnx_serves_passages(bf16) else None
                 if onnx is not None:
                     self._tokenizer = _FastCounter.from_file(self.model_path / "tokenizer.json")
+                    self._use = self._onnx_use  # one encoder, one lock, whichever path calls it
                     self._model = onnx
                     return onnx
                 model = _load_model(self.model_path)
@@ -192,18 +216,41 @@ class Embedder:
                 self._model = model  # last: a model that failed to load leaves nothing behind
         return self._model
 
-    def _load_onnx(self, bf16: bool) -> OnnxEncoder | None:
-        """The ONNX encoder, or None (with the reason logged) when torch is chosen or ONNX cannot serve."""
-        if self._backend == "torch" or (self._backend == "auto" and bf16):
-            return None
-        if not self.model_path.is_dir():
-            return None  # the torch loader says what is wrong with the folder
-        try:
-            return OnnxEncoder(self.model_path, cache_dir=self._cache_dir, threads=self._threads)
-        except OnnxUnavailable as exc:
-            self.fallback_reason = str(exc)
-            log.warning("Embedding with sentence-transformers in float32 instead of ONNX Runtime: %s", exc)
-            return None
+    def _either(self) -> SentenceTransformer | OnnxEncoder:
+        """A loaded encoder, for what both read off the same folder (length of vectors, of passages): checking a
+        folder of unchanged files before a question must not wait for torch."""
+        if self._model is not None:
+            return self._model
+        model, _ = self._for_question()
+        return model
+
+    def _onnx_serves_passages(self, bf16: bool) -> bool:
+        return self._backend == "onnx" or (self._backend == "auto" and not bf16)
+
+    def _for_question(self) -> tuple[SentenceTransformer | OnnxEncoder, threading.Lock]:
+        """The encoder for what a question waits on, and its lock: ONNX Runtime unless torch is insisted on or
+        ONNX cannot serve; then the passages' encoder."""
+        if self._backend != "torch":
+            onnx = self._load_onnx()
+            if onnx is not None:
+                return onnx, self._onnx_use
+        return self._load(), self._use
+
+    def _load_onnx(self) -> OnnxEncoder | None:
+        """The ONNX encoder, loaded once, or None (with the reason logged, once) when it cannot serve."""
+        if self._onnx is not None or self._onnx_tried:
+            return self._onnx
+        with self._lock:
+            if self._onnx_tried:
+                return self._onnx
+            if self.model_path.is_dir():  # else the torch loader says what is wrong with the folder
+                try:
+                    self._onnx = OnnxEncoder(self.model_path, cache_dir=self._cache_dir, threads=self._threads)
+                except OnnxUnavailable as exc:
+                    self.fallback_reason = str(exc)
+                    log.warning("Embedding with sentence-transformers in float32 instead of ONNX Runtime: %s", exc)
+            self._onnx_tried = True
+        return self._onnx
 
 
 @contextlib.contextmanager
@@ -268,16 +315,27 @@ def _load_model(path: Path) -> SentenceTransformer:
         ) from exc
 
 
+@lru_cache(maxsize=1)
 def cpu_has_native_bf16() -> bool:
-    """True when the CPU computes bfloat16 in hardware; emulated bf16 would be slower than float32."""
+    """True when the CPU computes bfloat16 in hardware; emulated bf16 would be slower than float32. Linux says so
+    in /proc/cpuinfo, which costs nothing; elsewhere torch is asked (importing it takes most of a second)."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text(errors="replace").split())
+    except OSError:
+        flags = set()
+    if flags:
+        return bool(flags & {"avx512_bf16", "amx_bf16"})
     try:
         import torch
 
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (ImportError, AttributeError, RuntimeError):
-        pass
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
         return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def passages_need_torch() -> bool:
+    """Whether the default embedder will run torch for passages: on a CPU with native bf16, or without ONNX
+    Runtime. Elsewhere torch is only imported to export the ONNX graph once, or should that fail."""
+    import importlib.util
+
+    return cpu_has_native_bf16() or importlib.util.find_spec("onnxruntime") is None

@@ -7,6 +7,8 @@ loads a model or searches: it asks the ``Workspace`` to, on a worker.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +88,10 @@ def shared_kb_status(kb: KnowledgeBase, text: str, tip: str, model_server: bool)
     return f"● Documents on the PostgreSQL server at {where} · answers made on this computer", shared_tip
 
 
-def _warm_up(cancel: CancelToken, emit: Emit) -> list[str]:
+def _warm_up(busy: Callable[[], bool], cancel: CancelToken, emit: Emit) -> list[str]:
     from crossroads.warmup import import_heavy_modules
 
-    return import_heavy_modules(cancel)
+    return import_heavy_modules(cancel, busy)
 
 
 class MainWindow(QMainWindow):
@@ -184,7 +186,8 @@ class MainWindow(QMainWindow):
         if hints is not None:
             hints.colorSchemeChanged.connect(self._on_system_scheme)
         self.warmed_up = False
-        self._warmup = Worker(_warm_up, "warm-up")
+        # Read from the warm-up's thread: a bool attribute read, no Qt call.
+        self._warmup = Worker(partial(_warm_up, lambda: self.compare.running or self.evaluate.running), "warm-up")
         self._warmup.ended.connect(self._on_warmed_up)
         self._warmup.start()
         self.resize(1360, 860)
