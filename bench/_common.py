@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -24,3 +25,12 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
     began = time.perf_counter()
     result = fn()
     return time.perf_counter() - began, result
+
+
+def run_count(description: str | None, default: int = 3) -> int:
+    """``--runs N`` (``--quick``: 1), for a script with no other options of its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=default)
+    parser.add_argument("--quick", action="store_true", help="one run of each")
+    args, _ = parser.parse_known_args()  # run_all forwards every flag to every script: ignore others'
+    return 1 if args.quick else args.runs

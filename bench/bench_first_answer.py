@@ -10,7 +10,6 @@ CPU without bf16 both are ONNX Runtime and the ratio is 1. Runs alternate betwee
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -19,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import report, timed
+from _common import report, run_count, timed
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "What does error code E27 mean on a Brellvik Corvus 5 coffee machine?"
@@ -41,11 +40,7 @@ def ask(env: dict[str, str], previous: bool) -> tuple[float, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="one run of each")
-    args, _ = parser.parse_known_args()  # run_all forwards every flag to every script: ignore others'
-    runs = 1 if args.quick else args.runs
+    runs = run_count(__doc__)
 
     from crossroads.demo import demo_documents
 

@@ -13,7 +13,6 @@ embedder before the ONNX Runtime backend), alternating with ours; the bar is 60 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import random
 import sqlite3
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import report, timed
+from _common import report, run_count, timed
 from crossroads.demo import demo_documents
 from crossroads.models.catalog import resolve_embedding_model
 from crossroads.rag.embedding import Embedder
@@ -134,11 +133,7 @@ def _stored_texts(kb_dir: Path) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="one run of each")
-    args, _ = parser.parse_known_args()  # run_all forwards every flag to every script: ignore others'
-    runs = 1 if args.quick else args.runs
+    runs = run_count(__doc__)
 
     import torch
     from sentence_transformers import SentenceTransformer
