@@ -120,9 +120,7 @@ def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
             shutil.copy2(source, models / name)
         if (models_from / f"{name}.sha256").is_file():  # the cached check, keyed on size and mtime (kept by copy2)
             shutil.copy2(models_from / f"{name}.sha256", models / f"{name}.sha256")
-    onnx = models_from / "cache" / "onnx"  # the embedder's ONNX export: saves exporting it on the first start
-    if onnx.is_dir():
-        shutil.copytree(onnx, models / "cache" / "onnx", dirs_exist_ok=True)
+    copy_onnx_exports(models_from, models, wanted)
     shutil.copytree(REPO / "assets" / "demo", APP / "assets" / "demo", dirs_exist_ok=True)
     (APP / "VERSION").write_text(version() + "\n")
     flags = [flag for flag, on in (("no-default-model", not chat), ("no-finetune", not finetune)) if on]
@@ -130,6 +128,17 @@ def freeze(models_from: Path, chat: bool, finetune: bool) -> Path:
     write_notices(chat)
     report_size(APP)
     return APP
+
+
+def copy_onnx_exports(models_from: Path, models: Path, names: list[str]) -> list[Path]:
+    """The embedder's ONNX export of each bundled model folder, which saves exporting it on the first start. Only
+    those: the cache may also hold exports of other folders (a test's, a user's) and the bench's int8 variant."""
+    copied = []
+    for name in names:
+        for export in sorted((models_from / "cache" / "onnx").glob(f"{name}-fp32-*.onnx")):
+            (models / "cache" / "onnx").mkdir(parents=True, exist_ok=True)
+            copied.append(Path(shutil.copy2(export, models / "cache" / "onnx" / export.name)))
+    return copied
 
 
 def write_notices(chat: bool) -> None:

@@ -32,3 +32,16 @@ def test_a_variant_is_named_in_the_tarball_and_the_deb(tmp_path: Path, monkeypat
     if variant is not None:
         (tmp_path / "VARIANT").write_text(variant + "\n")
     assert build_bundle.variant_suffix() == suffix
+
+
+def test_only_the_bundled_embedder_s_onnx_export_travels(tmp_path: Path) -> None:
+    """A test or a user may have exported other folders into the same cache (90 MB each): they stay behind."""
+    cache = tmp_path / "models" / "cache" / "onnx"
+    cache.mkdir(parents=True)
+    for name in ("all-MiniLM-L6-v2-fp32-0c60d5fd.onnx", "all-MiniLM-L6-v2-int8-0c60d5fd.onnx",
+                 "other-model-fp32-0c60d5fd.onnx"):
+        (cache / name).write_bytes(b"graph")
+    app = tmp_path / "app"
+    copied = build_bundle.copy_onnx_exports(tmp_path / "models", app, ["qwen.gguf", "all-MiniLM-L6-v2"])
+    assert [p.name for p in copied] == ["all-MiniLM-L6-v2-fp32-0c60d5fd.onnx"]
+    assert sorted(p.name for p in (app / "cache" / "onnx").iterdir()) == ["all-MiniLM-L6-v2-fp32-0c60d5fd.onnx"]
