@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,28 @@ def test_an_embedding_model_must_be_a_sentence_transformers_folder(tmp_path: Pat
 def test_a_missing_embedding_model_says_how_to_pull_it(empty_models_dir: Path) -> None:
     with pytest.raises(SetupError, match="crossroads models pull all-minilm-l6-v2"):
         resolve_embedding_model(None)
+
+
+def test_a_catalog_model_goes_by_its_catalog_name_also_as_a_copy_elsewhere(tiny_model_path: Path,
+                                                                              tmp_path: Path) -> None:
+    """Another installation's models folder, or a USB stick: the GGUF's own title can mislead (the default calls
+    itself "AWQ"). The file's name and exact size identify it; a renamed or truncated file is a file of its own."""
+    from crossroads.models.catalog import display_name_for
+
+    named = display_name_for(tiny_model_path)
+    assert named == "SmolLM2 135M Instruct (Q4_1)"
+    elsewhere = tmp_path / "stick"
+    elsewhere.mkdir()
+    copy = elsewhere / tiny_model_path.name
+    copy.symlink_to(tiny_model_path)  # resolves to the same file: same answer
+    assert display_name_for(copy) == named
+    real_copy = tmp_path / "other" / tiny_model_path.name
+    real_copy.parent.mkdir()
+    shutil.copyfile(tiny_model_path, real_copy)
+    assert display_name_for(real_copy) == named
+    renamed = real_copy.rename(tmp_path / "mine.gguf")
+    assert display_name_for(renamed) is None
+    cut = tmp_path / "cut" / tiny_model_path.name
+    cut.parent.mkdir()
+    cut.write_bytes(tiny_model_path.read_bytes()[:1000])
+    assert display_name_for(cut) is None

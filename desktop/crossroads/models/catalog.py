@@ -216,7 +216,15 @@ def display_name_for(path: Path) -> str | None:
     except SetupError:  # a damaged catalog must not stop a model from loading
         return None
     target = Path(path).resolve()
-    return next((e.display_name for e in entries if e.local_path().resolve() == target), None)
+    same = next((e.display_name for e in entries if e.local_path().resolve() == target), None)
+    if same is not None:
+        return same
+    # A copy elsewhere (another installation's models folder, a USB stick): the catalog's file name and exact size.
+    try:
+        size = target.stat().st_size
+    except OSError:
+        return None
+    return next((e.display_name for e in entries if e.file == target.name and e.size == size), None)
 
 
 def resolve_chat_model(name_or_path: str | None) -> Path:
