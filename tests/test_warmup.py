@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from crossroads.cancel import CancelToken
 import pytest
 
 from crossroads import warmup
+from crossroads.cancel import CancelToken
 from crossroads.rag import embedding
 from crossroads.warmup import HEAVY_MODULES, TORCH_STACK, heavy_modules, import_heavy_modules
 
