@@ -320,8 +320,8 @@ def _answer(
         if unfound:  # a figure from nowhere: the documents column does not give it as the documents' answer
             withheld, text, finish_reason = text, withheld_answer(unfound), "unfound_figure"
     # Every mode is measured against the same retrieved passages: the gap is how much came from the documents.
-    metrics = answer_metrics(text, source_texts, question, golds)
     support = groundedness(text, source_texts, question)
+    metrics = answer_metrics(text, source_texts, question, golds, grounding=support)
     unsupported = [s.text for s in support.sentences if s.checkable and not s.supported] if source_texts else []
     sentences = [
         {

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from crossroads import netwatch
 from crossroads.cancel import NEVER, CancelToken
 from crossroads.config import Settings
+from crossroads.engine.server_engine import SERVER_API_KEY_ENV
 from crossroads.errors import InputError, ModelError, ServerError
 from crossroads.store.postgres.address import is_server_url
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from crossroads.store.records import IndexEvent, IndexSummary
 
 SEQUENCES = 2  # one sequence per column on each context: plain and rag on the base, their fine-tuned twins beside
-SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"  # the same variable as the command line's --server reads
 
 
 @dataclass(frozen=True)

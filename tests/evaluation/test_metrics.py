@@ -366,3 +366,14 @@ def test_a_passage_need_not_repeat_the_product_name_the_question_gave() -> None:
     support = groundedness("On the Brellvik Corvus 5, E27 means the boiler overheated above 105 °C.", passages,
                            "What does error code E27 mean on a Brellvik Corvus 5?")
     assert support.sentences[0].supported and support.sentences[0].best_source == 2
+
+
+def test_a_groundedness_already_computed_gives_the_same_figures() -> None:
+    """The Compare tab marks an answer's sentences and measures it from one groundedness check, not two."""
+    answer = "E27 means the boiler overheated. Call Brellvik Service on 0800 123."
+    sources = ["E27 | Boiler overheated (above 105 °C) | Switch off and let the machine cool for 30 minutes."]
+    question = "What does E27 mean?"
+    support = groundedness(answer, sources, question)
+    assert answer_metrics(answer, sources, question, ["overheated"], grounding=support) == answer_metrics(
+        answer, sources, question, ["overheated"])
+    assert support.grounded_share == 0.5

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from crossroads.config import Settings
 from crossroads.engine.events import SamplingParams
+from crossroads.engine.server_engine import SERVER_API_KEY_ENV
 
 if TYPE_CHECKING:
     from crossroads.engine.protocol import Engine
@@ -30,7 +31,6 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=DEFAULTS.top_k, help="passages retrieved for RAG")
 
 
-SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"
 
 
 def add_server_flag(parser: argparse.ArgumentParser) -> None:

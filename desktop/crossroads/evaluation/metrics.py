@@ -458,15 +458,19 @@ def _without_currency(text: str) -> str:
 
 
 def answer_metrics(
-    answer: str, sources: Sequence[str], question: str, golds: Sequence[str] | None = None
+    answer: str, sources: Sequence[str], question: str, golds: Sequence[str] | None = None,
+    grounding: Groundedness | None = None,
 ) -> dict[str, float | None]:
     """All figures for one answer as a flat, JSON-ready dict; gold-based ones only when golds are given.
 
     ``retrieval_hit`` (1.0 when an expected answer appears in the retrieved passages) is a property of the
     question's retrieval, the same for every mode: it says whether a wrong answer is a search miss or a reading
     miss. ``words`` and ``abstained`` keep verbosity and refusals visible next to the accuracy figures.
+    ``grounding``: the same answer's ``groundedness``, when the caller has it already (the Compare tab marks the
+    sentences with it); it is the costliest figure here.
     """
-    grounding = groundedness(answer, sources, question)
+    if grounding is None:
+        grounding = groundedness(answer, sources, question)
     citations = check_citations(answer, len(sources))
     figures: dict[str, float | None] = {
         "grounded_share": grounding.grounded_share,
