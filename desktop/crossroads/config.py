@@ -23,6 +23,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent  # the checkout's top level, when running from source
 PORTABLE_ENV = "CROSSROADS_PORTABLE"
 PORTABLE_MARKER = "portable.txt"
+SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"  # a model server's API key when none is given (app and CLI)
 
 
 def app_root() -> Path:

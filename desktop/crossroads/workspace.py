@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from crossroads import netwatch
 from crossroads.cancel import NEVER, CancelToken
-from crossroads.config import Settings
-from crossroads.engine.server_engine import SERVER_API_KEY_ENV
+from crossroads.config import SERVER_API_KEY_ENV, Settings
 from crossroads.errors import InputError, ModelError, ServerError
 from crossroads.store.postgres.address import is_server_url
 

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crossroads.config import Settings
+from crossroads.config import SERVER_API_KEY_ENV, Settings
 from crossroads.engine.events import SamplingParams
-from crossroads.engine.server_engine import SERVER_API_KEY_ENV
 
 if TYPE_CHECKING:
     from crossroads.engine.protocol import Engine

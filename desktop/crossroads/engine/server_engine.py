@@ -37,7 +37,6 @@ from crossroads.engine.events import GenerationEvent, SamplingParams, SequenceDo
 from crossroads.engine.openai_http import Endpoint, HttpStatusError, Stream
 from crossroads.errors import ModelError, ServerError
 
-SERVER_API_KEY_ENV = "CROSSROADS_SERVER_API_KEY"  # the API key when none is given: the app and the command line
 _TEMPLATE_TOKENS_PER_MESSAGE = 6  # role markers and separators a chat template adds around each message (margin)
 _POLL_S = 0.05  # how often a waiting generate looks at the cancel token
 
