@@ -58,4 +58,3 @@ def run(args: argparse.Namespace) -> int:
             engine.close()
         kb.close()
     return 0
-
