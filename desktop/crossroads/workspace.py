@@ -284,13 +284,10 @@ class Workspace:
 
     def unload_adapter(self) -> None:
         """Back to the base model only; the fine-tuned modes are refused until an adapter is loaded again."""
-        from crossroads.engine.llama_engine import LlamaEngine
-
         engine = self._engine
-        if isinstance(engine, LlamaEngine):
+        if engine is not None:
             engine.unload_adapter()
-        elif engine is not None and self._server is not None:
-            engine.finetuned_model = None  # type: ignore[attr-defined]
+        if self._server is not None:
             with self._lock:
                 self._server = replace(self._server, finetuned_model=None)
         with self._lock:

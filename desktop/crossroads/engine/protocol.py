@@ -2,7 +2,8 @@
 
 Two backends satisfy it: ``LlamaEngine`` (llama.cpp in this process, the offline default) and ``ServerEngine``
 (an OpenAI-compatible HTTP server: llama.cpp's server, vLLM, Ollama, LM Studio). Loading a model, its GGUF facts
-and the app's adapter management stay on ``LlamaEngine``; this is only the answering surface.
+and loading an adapter stay on ``LlamaEngine``; this is only the answering surface, and letting go of the
+fine-tuned modes.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class Engine(Protocol):
     def finetuned(self) -> str | None:
         """What answers the fine-tuned modes, as a report records it (the adapter's file, or the fine-tuned model a
         server serves); None: those modes are refused."""
+        ...
+
+    def unload_adapter(self) -> None:
+        """Stop answering the fine-tuned modes (they are refused until the workspace gives them a model again)."""
         ...
 
     def count_tokens(self, text: str) -> int:

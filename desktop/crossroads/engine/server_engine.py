@@ -152,6 +152,10 @@ class ServerEngine:
     def load_adapter(self, path: Path) -> None:
         raise ModelError(self._no_adapter_message())
 
+    def unload_adapter(self) -> None:
+        """Stop answering the fine-tuned modes; the server keeps serving the model, this app no longer asks it."""
+        self.finetuned_model = None
+
     def _no_adapter_message(self) -> str:
         return (
             f"The fine-tuned modes need the model with its adapter, and {self.base_url} is a server: serve it there "
