@@ -80,11 +80,16 @@ def make_venv(finetune: bool) -> None:
 BASELINE_CMAKE_ARGS = "-DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF"
 
 
-def baseline_llama_built() -> bool:
-    """Whether the build venv's llama.cpp has its CPU backends as run-time-chosen modules (libggml-cpu-x64.so…)."""
-    found = subprocess.run([VENV_PY, "-c", "import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent)"],
+def baseline_llama_built(python: Path = VENV_PY) -> bool:
+    """Whether the build venv's llama.cpp has its CPU backends as run-time-chosen modules (libggml-cpu-x64.so…), so
+    a second ``make package`` does not compile it again. They sit where ``ggml_backends.module_dirs`` looks: beside
+    libggml, or in the ``bin/`` folder ggml's install rules put at the top of site-packages (where a build lands)."""
+    found = subprocess.run([python, "-c", "import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent)"],
                            capture_output=True, text=True)
-    return found.returncode == 0 and any((Path(found.stdout.strip()) / "lib").glob("libggml-cpu-*.so"))
+    if found.returncode != 0:
+        return False
+    package = Path(found.stdout.strip())
+    return any(any(folder.glob("libggml-cpu-*.so")) for folder in (package / "lib", package.parent / "bin"))
 
 
 def default_entries(catalog: Path, chat: bool) -> list[dict]:

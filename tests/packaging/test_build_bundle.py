@@ -45,3 +45,21 @@ def test_only_the_bundled_embedder_s_onnx_export_travels(tmp_path: Path) -> None
     copied = build_bundle.copy_onnx_exports(tmp_path / "models", app, ["qwen.gguf", "all-MiniLM-L6-v2"])
     assert [p.name for p in copied] == ["all-MiniLM-L6-v2-fp32-0c60d5fd.onnx"]
     assert sorted(p.name for p in (app / "cache" / "onnx").iterdir()) == ["all-MiniLM-L6-v2-fp32-0c60d5fd.onnx"]
+
+
+@pytest.mark.parametrize("modules", ["bin", "llama_cpp/lib", None])
+def test_a_llama_cpp_built_with_its_cpu_modules_is_not_compiled_again(tmp_path: Path, modules: str | None) -> None:
+    """A source build puts libggml-cpu-*.so in site-packages/bin (ggml's install rules), not beside libllama: a
+    check that looked only beside libllama compiled llama.cpp again (about five minutes) on every `make package`."""
+    import sys
+
+    site = tmp_path / "site-packages"
+    (site / "llama_cpp" / "lib").mkdir(parents=True)
+    (site / "llama_cpp" / "__init__.py").write_text("")
+    if modules is not None:
+        (site / modules).mkdir(parents=True, exist_ok=True)
+        (site / modules / "libggml-cpu-x64.so").write_bytes(b"\x7fELF")
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{site}" exec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    assert build_bundle.baseline_llama_built(python) is (modules is not None)
