@@ -437,18 +437,45 @@ def _system(text: str | None) -> Callable[[str, list[Any]], list[Any]]:
     return with_system
 
 
+def _source_blocks(messages: list[Any]) -> tuple[str, list[str], str]:
+    """The user message cut into what comes before the sources, one block per source, and the question."""
+    head, rest = messages[-1].content.split("Sources:\n", 1)
+    body, tail = rest.rsplit("\n\nQuestion: ", 1)
+    return head, re.split(r"\n\n(?=\[\d+\] )", body), tail
+
+
+def _with_blocks(messages: list[Any], head: str, blocks: Sequence[str], tail: str) -> list[Any]:
+    return _replace_user(messages, f"{head}Sources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {tail}")
+
+
 def _best_last(question: str, messages: list[Any]) -> list[Any]:
     """The sources in reverse order, so the best one sits next to the question."""
-    text = messages[-1].content
-    head, rest = text.split("Sources:\n", 1)
-    body, tail = rest.rsplit("\n\nQuestion: ", 1)
-    blocks = re.split(r"\n\n(?=\[\d+\] )", body)
+    head, blocks, tail = _source_blocks(messages)
     renumbered = [re.sub(r"^\[\d+\]", f"[{i}]", block) for i, block in enumerate(reversed(blocks), start=1)]
-    return _replace_user(messages, f"{head}Sources:\n" + "\n\n".join(renumbered) + f"\n\nQuestion: {tail}")
+    return _with_blocks(messages, head, renumbered, tail)
+
+
+def _two_sources(question: str, messages: list[Any]) -> list[Any]:
+    """Only the first two sources: less to read, and fewer neighbouring names and figures to confuse."""
+    head, blocks, tail = _source_blocks(messages)
+    return _with_blocks(messages, head, blocks[:2], tail)
+
+
+def _sentence_lines(question: str, messages: list[Any]) -> list[Any]:
+    """Each source sentence on a line of its own, so one claim reads as one unit."""
+    from crossroads.evaluation.metrics import split_sentences
+
+    def one_per_line(block: str) -> str:
+        origin, _, text = block.partition("\n")  # the app's sources open with "[n] document › heading"
+        lines = [line[s:e] for line in text.splitlines() for s, e in (split_sentences(line) or [(0, len(line))])]
+        return "\n".join([origin, *lines]) if text else block
+
+    head, blocks, tail = _source_blocks(messages)
+    return _with_blocks(messages, head, [one_per_line(b) for b in blocks], tail)
 
 
 PROMPT_VARIANTS: dict[str, Callable[[str, list[Any]], list[Any]]] = {
-    "best-last": _best_last,
+    "best-last": _best_last, "two-sources": _two_sources, "sentence-lines": _sentence_lines,
     "question-first": _question_first, "exact-span": _exact_span, "one-shot": _shots(1), "two-shot": _shots(2),
     "no-system": _system(None), "helpful-system": _system("You are a helpful assistant."),
     "brief-system": _system("You are a careful assistant for a business. Answer the question directly and "

@@ -10,6 +10,14 @@ when a figure, name, negation or claim is not in the passages. This prints, for 
 ``unsupported_precision``: of the sentences tinted red, the share that really is unsupported (a red mark on a right
 answer is the worst thing to show a client); ``unsupported_recall``: of the unsupported sentences, the share tinted
 red. ``--build RESULTS.json`` turns ``eval_quality.py --out`` files into new unlabelled items to label.
+
+``--model-check [--model PATH.gguf]`` measures a candidate the app does not use: the chat model as the judge. It is
+shown the two source sentences that share most words with the answer sentence and asked whether the statement is
+true according to them; the margin of "Yes" over "No" in its next-token logits is the score. It prints how well that
+score separates the labels (AUC, on all sentences and on those the app marks green, where the app's misses are)
+and the agreement of "red if the app says red or the margin is below T" at the best T, which flatters it::
+
+    EVAL support model-check n=<n> auc=<x> auc_where_green=<x> best_threshold=<x> combined_agreement=<x>
 """
 
 from __future__ import annotations
@@ -59,6 +67,73 @@ def score(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _closest_sentences(sentence: str, passages: Sequence[str], count: int = 2) -> list[str]:
+    from crossroads.evaluation.metrics import content_stems, split_sentences
+
+    words = set(content_stems(sentence))
+    found = [line[s:e] for p in passages for line in p.splitlines() for s, e in split_sentences(line)]
+    return sorted(found, key=lambda u: -len(words & set(content_stems(u))))[:count]
+
+
+def model_margins(items: Sequence[dict[str, Any]], model: Path, threads: int) -> list[float]:
+    """Logit of "Yes" minus logit of "No" for each item, the model asked in its own chat template."""
+    import ctypes
+
+    import llama_cpp
+    import numpy as np
+
+    from crossroads.engine import llama_log
+    from crossroads.engine.chat_template import ChatTemplate, Message
+    from crossroads.models.gguf_info import read_gguf_info
+
+    llama_log.silence()
+    info = read_gguf_info(model)
+    llm = llama_cpp.Llama(str(model), n_ctx=2048, n_threads=threads, verbose=False)
+    template = ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "", [], info.name)
+    yes = {llm.tokenize(w.encode(), add_bos=False)[0] for w in ("Yes", " Yes")}
+    no = {llm.tokenize(w.encode(), add_bos=False)[0] for w in ("No", " No")}
+    margins = []
+    for item in items:
+        text = " ".join(_closest_sentences(item["sentence"], item["passages"]))
+        ask = (f"Text: {text}\n\nStatement: {item['sentence']}\n\n"
+               "Is the statement true according to the text? Answer Yes or No.")
+        rendered = template.render([Message("system", "You check whether a statement is true according to a text."),
+                                    Message("user", template.neutralise(ask))])
+        tokens = llm.tokenize(rendered.encode(), add_bos=not template.starts_with_bos(rendered), special=True)
+        llm.reset()
+        llm.eval(tokens)
+        logits = np.ctypeslib.as_array(ctypes.cast(llm._ctx.get_logits(), ctypes.POINTER(ctypes.c_float)),
+                                       shape=(llm.n_vocab(),))
+        margins.append(float(max(logits[t] for t in yes) - max(logits[t] for t in no)))
+    llm.close()
+    return margins
+
+
+def _auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
+    """The chance that a supported sentence scores above an unsupported one (ties count half)."""
+    pos = [s for s, p in zip(scores, positive, strict=True) if p]
+    neg = [s for s, p in zip(scores, positive, strict=True) if not p]
+    if not pos or not neg:
+        return None
+    return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+
+
+def model_check(items: Sequence[dict[str, Any]], model: Path, threads: int) -> dict[str, Any]:
+    marks = [judge(item) for item in items]
+    kept = [(item, mark) for item, mark in zip(items, marks, strict=True) if mark != "unchecked"]
+    margins = model_margins([item for item, _ in kept], model, threads)
+    supported = [item["label"] == "supported" for item, _ in kept]
+    green = [i for i, (_, mark) in enumerate(kept) if mark == "supported"]
+    best = (-1.0, 0.0)
+    for threshold in [*sorted(set(margins)), max(margins) + 1]:
+        agree = sum(((mark == "unsupported") or m < threshold) != ok
+                    for (_, mark), m, ok in zip(kept, margins, supported, strict=True)) / len(kept)
+        best = max(best, (agree, threshold))
+    return {"n": len(kept), "auc": _auc(margins, supported),
+            "auc_where_green": _auc([margins[i] for i in green], [supported[i] for i in green]),
+            "best_threshold": best[1], "combined_agreement": best[0]}
+
+
 def build(results: Sequence[Path]) -> list[dict[str, Any]]:
     """Every sentence of every answer in ``eval_quality.py --out`` files, with its passages, unlabelled."""
     from crossroads.evaluation.metrics import split_sentences
@@ -95,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, nargs="+", metavar="RESULTS_JSON", help="write unlabelled items")
     parser.add_argument("--out", type=Path, help="with --build: where to write them (JSONL)")
     parser.add_argument("--show", choices=("disagree", "all"), help="list the sentences and both marks")
+    parser.add_argument("--model-check", action="store_true", help="also measure the chat model as the judge")
+    parser.add_argument("--model", type=Path, help="with --model-check: a GGUF chat model (default: the app's)")
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     if args.build:
         items = build(args.build)
@@ -109,6 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
         flush=True,
     )
+    if args.model_check:
+        from crossroads.models.catalog import resolve_chat_model
+
+        checked = model_check(items, args.model or resolve_chat_model(None), args.threads)
+        print("EVAL support model-check "
+              + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in checked.items()),
+              flush=True)
     if args.show:
         for item in items:
             mark = judge(item)

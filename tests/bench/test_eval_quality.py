@@ -100,3 +100,18 @@ def test_prompt_variants_change_only_what_they_name(harness) -> None:
     assert [m.role for m in harness.PROMPT_VARIANTS["no-system"]("Who?", built.messages)] == ["user"]
     helpful = harness.PROMPT_VARIANTS["helpful-system"]("Who?", built.messages)
     assert helpful[0].content == "You are a helpful assistant." and helpful[1:] == built.messages[1:]
+    two = harness.PROMPT_VARIANTS["two-sources"]("Who?", built.messages)
+    assert two[-1].content.split("Sources:\n")[1] == (
+        "[1] A.md › One\nAlpha text.\n\n[2] Beta text.\n\nQuestion: Who?\nAnswer:")
+
+
+def test_the_sentence_lines_variant_puts_each_source_sentence_on_a_line_of_its_own(harness) -> None:
+    from crossroads.rag.prompting import SourceText, rag_prompt
+
+    sources = [SourceText(1, "a", "Kubiak coached Denver. Rivera coached\nthe Panthers in 2015.", "Guide.md › Coaches")]
+    built = rag_prompt("Who coached Denver?", sources, lambda text: len(text) // 4, 2_000)
+    lines = harness.PROMPT_VARIANTS["sentence-lines"]("Who coached Denver?", built.messages)
+    assert lines[:-1] == built.messages[:-1]
+    assert lines[-1].content.split("Sources:\n")[1] == (
+        "[1] Guide.md › Coaches\nKubiak coached Denver.\nRivera coached the Panthers in 2015.\n\n"
+        "Question: Who coached Denver?\nAnswer:")

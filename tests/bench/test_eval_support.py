@@ -1,0 +1,56 @@
+"""The support-marks check: the app's marks scored against hand labels, and the chat model measured as a judge."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def support():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("eval_support", REPO / "bench" / "eval_support.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_support"] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["eval_support"]
+
+
+PASSAGES = ["Full-time employees receive 27 days of paid annual leave. Part-time staff receive leave pro rata.",
+            "The brew unit is covered for 36 months. The machine itself is covered for 24 months."]
+
+
+def item(sentence: str, label: str) -> dict[str, object]:
+    return {"question": "What does the handbook say?", "answer": sentence, "start": 0, "end": len(sentence),
+            "sentence": sentence, "passages": PASSAGES, "label": label}
+
+
+def test_auc_is_the_chance_a_supported_sentence_scores_above_an_unsupported_one(support) -> None:
+    assert support._auc([3.0, 2.0, 1.0], [True, True, False]) == 1.0
+    assert support._auc([1.0, 2.0, 3.0], [True, True, False]) == 0.0
+    assert support._auc([1.0, 1.0], [True, False]) == 0.5
+    assert support._auc([1.0, 2.0], [True, True]) is None  # nothing to separate
+
+
+def test_the_judge_reads_the_source_sentences_closest_to_the_statement(support) -> None:
+    closest = support._closest_sentences("The brew unit is covered for 24 months.", PASSAGES, count=1)
+    assert closest == ["The brew unit is covered for 36 months."]
+
+
+def test_the_model_check_scores_every_checkable_sentence_with_a_real_model(support, tiny_model_path: Path) -> None:
+    items = [item("Full-time employees receive 27 days of paid annual leave.", "supported"),
+             item("The brew unit is covered for 36 months.", "supported"),
+             item("Full-time employees receive 30 days of paid annual leave.", "unsupported"),
+             item("The brew unit is covered for 24 months.", "unsupported")]
+    checked = support.model_check(items, tiny_model_path, threads=2)
+    assert checked["n"] == 4
+    assert 0.0 <= checked["auc"] <= 1.0
+    # The app's own marks already get the wrong figure right (27 days is in the passage; 30 is not), so the best
+    # combination agrees with at least those.
+    assert checked["combined_agreement"] >= sum(support.judge(i) == i["label"] for i in items) / 4
