@@ -4,25 +4,12 @@ pipeline."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def harness():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("eval_quality", REPO / "bench" / "eval_quality.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_quality"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["eval_quality"]
 
 
 def settings(**changed: object) -> argparse.Namespace:

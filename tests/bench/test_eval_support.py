@@ -2,25 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def support():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("eval_support", REPO / "bench" / "eval_support.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_support"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["eval_support"]
-
 
 PASSAGES = ["Full-time employees receive 27 days of paid annual leave. Part-time staff receive leave pro rata.",
             "The brew unit is covered for 36 months. The machine itself is covered for 24 months."]

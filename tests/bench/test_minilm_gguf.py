@@ -3,31 +3,17 @@ embedding bench compares speed on the same vectors, not a broken conversion."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 TEXTS = [
     "Switch off and let the machine cool for 30 minutes; if E27 returns, call Brellvik Service.",
     "Peyton Manning became the first quarterback ever to lead two different teams to multiple Super Bowls.",
     "Crème brûlée costs €6,50 — naïve café prices, résumé attached.",
     "ok",
 ]
-
-
-@pytest.fixture(scope="module")
-def writer():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("_minilm_gguf", REPO / "bench" / "_minilm_gguf.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_minilm_gguf"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["_minilm_gguf"]
 
 
 @pytest.mark.parametrize("dtype", ["f32", "f16"])
