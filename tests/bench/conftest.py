@@ -43,3 +43,9 @@ def support() -> Iterator[ModuleType]:
 def writer() -> Iterator[ModuleType]:
     """``bench/_minilm_gguf.py``: the MiniLM → GGUF writer."""
     yield from bench_script("_minilm_gguf")
+
+
+@pytest.fixture(scope="module")
+def position() -> Iterator[ModuleType]:
+    """``bench/eval_position.py``: where the answer sat in what the model read."""
+    yield from bench_script("eval_position")
