@@ -17,12 +17,18 @@ true according to them; the margin of "Yes" over "No" in its next-token logits i
 score separates the labels (AUC, on all sentences and on those the app marks green, where the app's misses are)
 and the agreement of "red if the app says red or the margin is below T" at the best T, which flatters it::
 
-    EVAL support model-check n=<n> auc=<x> auc_where_green=<x> best_threshold=<x> combined_agreement=<x>
+    EVAL support model-check n=<n> auc=<x> auc_where_green=<x> threshold=<x> combined_agreement=<x> added_red=<n>
+        added_red_on_supported=<n>
+
+``--threshold T`` scores a threshold chosen beforehand instead, and ``--batch N`` keeps one labelling batch: a
+threshold chosen on batch 1 and scored on batch 2 is a measurement, not a fit. Labels come in batches (an item's
+``batch``, 1 when absent) so that a check tuned on one batch can be scored on sentences labelled after it.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections.abc import Sequence
@@ -118,20 +124,38 @@ def _auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
     return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
 
 
-def model_check(items: Sequence[dict[str, Any]], model: Path, threads: int) -> dict[str, Any]:
+def model_check(items: Sequence[dict[str, Any]], model: Path, threads: int,
+                threshold: float | None = None) -> dict[str, Any]:
+    """The judge's margins against the labels; "red when the app says red or the margin is below the threshold"
+    scored at ``threshold``, or at the best threshold for these very labels when none is given (which flatters)."""
     marks = [judge(item) for item in items]
     kept = [(item, mark) for item, mark in zip(items, marks, strict=True) if mark != "unchecked"]
     margins = model_margins([item for item, _ in kept], model, threads)
     supported = [item["label"] == "supported" for item, _ in kept]
     green = [i for i, (_, mark) in enumerate(kept) if mark == "supported"]
-    best = (-1.0, 0.0)
-    for threshold in [*sorted(set(margins)), max(margins) + 1]:
-        agree = sum(((mark == "unsupported") or m < threshold) != ok
-                    for (_, mark), m, ok in zip(kept, margins, supported, strict=True)) / len(kept)
-        best = max(best, (agree, threshold))
+
+    def combined(cut: float) -> tuple[float, int, int]:
+        red = [mark == "unsupported" or m < cut for (_, mark), m in zip(kept, margins, strict=True)]
+        added = [ok for r, (_, mark), ok in zip(red, kept, supported, strict=True) if r and mark == "supported"]
+        agree = sum(r != ok for r, ok in zip(red, supported, strict=True)) / len(kept)
+        return agree, len(added), sum(added)
+
+    cuts = [threshold] if threshold is not None else [*sorted(set(margins)), max(margins) + 1]
+    agree, cut = max((combined(c)[0], c) for c in cuts)
+    _, added, added_supported = combined(cut)
     return {"n": len(kept), "auc": _auc(margins, supported),
             "auc_where_green": _auc([margins[i] for i in green], [supported[i] for i in green]),
-            "best_threshold": best[1], "combined_agreement": best[0]}
+            "threshold": cut, "combined_agreement": agree, "added_red": added,
+            "added_red_on_supported": added_supported}
+
+
+def in_batch(items: Sequence[dict[str, Any]], batch: int) -> list[dict[str, Any]]:
+    """The sentences of one labelling batch (the first batch's items carry no number)."""
+    return [i for i in items if i.get("batch", 1) == batch]
+
+
+def _figures(figures: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
 
 
 def build(results: Sequence[Path]) -> list[dict[str, Any]]:
@@ -141,7 +165,9 @@ def build(results: Sequence[Path]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for path in results:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        opener = gzip.open if path.suffix == ".gz" else open  # the harness writes .json.gz as a rule
+        with opener(path, "rt", encoding="utf-8") as f:
+            data = json.load(f)
         for set_name, runs in data["sets"].items():
             rag_passages = {r["question"]: r.get("passages") for r in runs.get("ours/rag", [])}
             for run, rows in runs.items():
@@ -173,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-check", action="store_true", help="also measure the chat model as the judge")
     parser.add_argument("--model", type=Path, help="with --model-check: a GGUF chat model (default: the app's)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threshold", type=float,
+                        help="with --model-check: this margin instead of the best one for these labels")
+    parser.add_argument("--batch", type=int, help="with --model-check: only the sentences of this labelling batch")
     args = parser.parse_args(argv)
     if args.build:
         items = build(args.build)
@@ -181,19 +210,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"# {len(items)} sentences", file=sys.stderr)
         return 0
     items = [i for i in load(args.labels) if i.get("label") in ("supported", "unsupported")]
-    figures = score(items)
-    print(
-        "EVAL support lexical "
-        + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
-        flush=True,
-    )
+    batches = sorted({i.get("batch", 1) for i in items})
+    print(f"EVAL support lexical {_figures(score(items))}", flush=True)
+    for batch in batches if len(batches) > 1 else []:
+        print(f"EVAL support lexical batch={batch} {_figures(score(in_batch(items, batch)))}", flush=True)
     if args.model_check:
         from crossroads.models.catalog import resolve_chat_model
 
-        checked = model_check(items, args.model or resolve_chat_model(None), args.threads)
-        print("EVAL support model-check "
-              + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in checked.items()),
-              flush=True)
+        judged = in_batch(items, args.batch) if args.batch is not None else items
+        checked = model_check(judged, args.model or resolve_chat_model(None), args.threads, args.threshold)
+        where = f"batch={args.batch} " if args.batch is not None else ""
+        print(f"EVAL support model-check {where}{_figures(checked)}", flush=True)
     if args.show:
         for item in items:
             mark = judge(item)

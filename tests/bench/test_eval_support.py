@@ -35,4 +35,23 @@ def test_the_model_check_scores_every_checkable_sentence_with_a_real_model(suppo
     assert 0.0 <= checked["auc"] <= 1.0
     # The app's own marks already get the wrong figure right (27 days is in the passage; 30 is not), so the best
     # combination agrees with at least those.
-    assert checked["combined_agreement"] >= sum(support.judge(i) == i["label"] for i in items) / 4
+    app_alone = sum(support.judge(i) == i["label"] for i in items) / 4
+    assert checked["combined_agreement"] >= app_alone
+    fixed = support.model_check(items, tiny_model_path, threads=2, threshold=-1e9)  # no margin is below it
+    assert (fixed["added_red"], fixed["combined_agreement"]) == (0, app_alone)
+
+
+def test_each_labelling_batch_is_scored_on_its_own_as_well(support, tmp_path: Path, capsys) -> None:
+    """A check tuned on the first batch is measured on sentences labelled after it."""
+    import json
+
+    first = item("Full-time employees receive 27 days of paid annual leave.", "supported")
+    later = {**item("Full-time employees receive 30 days of paid annual leave.", "unsupported"), "batch": 2}
+    labels = tmp_path / "sentences.jsonl"
+    labels.write_text("".join(json.dumps(i) + "\n" for i in (first, later)), encoding="utf-8")
+    assert [i["sentence"] for i in support.in_batch([first, later], 2)] == [later["sentence"]]
+    assert support.main(["--labels", str(labels)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" n=")[0] for line in lines] == [
+        "EVAL support lexical", "EVAL support lexical batch=1", "EVAL support lexical batch=2"]
+    assert all("agreement=1.000" in line for line in lines)

@@ -256,6 +256,22 @@ def test_numbers_match_across_thousands_separators_and_trailing_zeros() -> None:
     assert result.sentences[0].supported and result.sentences[0].best_source == 3
 
 
+def test_a_count_written_as_a_word_meets_the_same_count_in_digits() -> None:
+    """"5 solo tackles" restates "five solo tackles": a right answer must not be tinted red for its digits."""
+    passage = "Von Miller recorded five solo tackles, 2½ sacks and two forced fumbles."
+    question = "How many solo tackles did Von Miller make?"
+    assert groundedness("Von Miller recorded 5 solo tackles.", [passage], question).sentences[0].supported
+    assert groundedness("Von Miller recorded five solo tackles.", [passage], question).sentences[0].supported
+    assert not groundedness("Von Miller recorded 6 solo tackles.", [passage], question).sentences[0].supported
+    assert not groundedness("Von Miller recorded six solo tackles.", [passage], question).sentences[0].supported
+
+
+def test_one_stays_a_word_so_a_pronoun_is_not_a_figure_to_look_for() -> None:
+    passage = "A queue is a collection where the first element added is the first retrieved (first-in, first-out)."
+    answer = "In a queue the first element added is the first one retrieved."
+    assert groundedness(answer, [passage], "What is a queue?").sentences[0].supported
+
+
 def test_plurals_meet_their_singular_and_citation_markers_are_ignored() -> None:
     result = groundedness("The board reviews each policy every year [2].", SOURCES)
     assert result.sentences[0].supported and result.sentences[0].best_source == 2

@@ -68,10 +68,23 @@ def _snowball() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+# Counts written as words meet the same count in digits ("five solo tackles", "5 solo tackles"). "One" and "zero"
+# stay words: "one" is as often a pronoun ("the first one"), and a pronoun must not become a figure to look for.
+_COUNT_WORDS_TEXT = """
+two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
+nineteen twenty | thirty forty fifty sixty seventy eighty ninety
+"""
+_SMALL, _TENS = (part.split() for part in _COUNT_WORDS_TEXT.split("|"))
+_COUNT_WORDS = {**{w: str(i) for i, w in enumerate(_SMALL, start=2)},
+                **{w: str(10 * i) for i, w in enumerate(_TENS, start=3)}}
+
+
 @lru_cache(maxsize=65536)
 def _fold(raw: str) -> str:
     """Cached: a vocabulary is small next to the number of tokens it folds."""
-    return _canonical_number(raw) if raw[0].isdigit() else _stem(raw.replace("’", "'"))
+    if raw[0].isdigit():
+        return _canonical_number(raw)
+    return _COUNT_WORDS.get(raw) or _stem(raw.replace("’", "'"))
 
 
 # Compared after folding, as the tokens are ("during" is "dure" by then).
