@@ -94,6 +94,11 @@ _RUNNING: set[Worker] = set()
 
 
 def running_workers() -> list[Worker]:
+    """Workers whose job has not ended. One whose thread is over counts as ended even if its ``ended`` signal has
+    not reached the UI thread (or never will): a lost delivery must not leave "a job is running" true for ever."""
+    for worker in list(_RUNNING):
+        if worker._thread is not None and not worker._thread.is_alive():
+            _RUNNING.discard(worker)
     return list(_RUNNING)
 
 
