@@ -68,15 +68,17 @@ def _snowball() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+_NUMBER_WORDS_TEXT = """
+zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+eighteen nineteen | twenty thirty forty fifty sixty seventy eighty ninety
+"""
+UNIT_WORDS, TENS_WORDS = (tuple(part.split()) for part in _NUMBER_WORDS_TEXT.split("|"))
+"""Numbers written as words, by value (``UNIT_WORDS[i]`` is i, ``TENS_WORDS[i]`` is 20 + 10 i); the figure check
+reads them too."""
 # Counts written as words meet the same count in digits ("five solo tackles", "5 solo tackles"). "One" and "zero"
 # stay words: "one" is as often a pronoun ("the first one"), and a pronoun must not become a figure to look for.
-_COUNT_WORDS_TEXT = """
-two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
-nineteen twenty | thirty forty fifty sixty seventy eighty ninety
-"""
-_SMALL, _TENS = (part.split() for part in _COUNT_WORDS_TEXT.split("|"))
-_COUNT_WORDS = {**{w: str(i) for i, w in enumerate(_SMALL, start=2)},
-                **{w: str(10 * i) for i, w in enumerate(_TENS, start=3)}}
+_COUNT_WORDS = {**{w: str(i) for i, w in enumerate(UNIT_WORDS) if i >= 2},
+                **{w: str(20 + 10 * i) for i, w in enumerate(TENS_WORDS)}}
 
 
 @lru_cache(maxsize=65536)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from crossroads.evaluation.metrics import content_stems, strip_citations
+from crossroads.evaluation.metrics import TENS_WORDS, UNIT_WORDS, content_stems, strip_citations
 from crossroads.rag.prompting import ABSTAIN_ANSWER
 
 # A figure written with digits, not inside a word or a code ("E27", "v2" are names, not amounts).
@@ -32,12 +32,9 @@ _NOT_COUNTED = frozenset({"per", "times", "percent", "km", "kg", "cm", "mm", "ml
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200,50 in German-style documents
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
-_NUMBER_WORDS_TEXT = """
-zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
-eighteen nineteen | twenty thirty forty fifty sixty seventy eighty ninety | first second third fourth fifth sixth
-seventh eighth ninth tenth eleventh twelfth
-"""
-_UNITS, _TENS, _ORDINALS = (part.split() for part in _NUMBER_WORDS_TEXT.split("|"))
+_UNITS, _TENS = UNIT_WORDS, TENS_WORDS
+_ORDINALS_TEXT = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"
+_ORDINALS = _ORDINALS_TEXT.split()
 _WORD_VALUES: dict[str, float] = {
     **{w: float(i) for i, w in enumerate(_UNITS)},
     **{w: float(20 + 10 * i) for i, w in enumerate(_TENS)},
