@@ -30,8 +30,6 @@ def add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", type=int, default=DEFAULTS.top_k, help="passages retrieved for RAG")
 
 
-
-
 def add_server_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", metavar="URL",
                         help="answer with a model on an OpenAI-compatible server (llama.cpp's server, vLLM, Ollama, "
