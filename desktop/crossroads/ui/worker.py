@@ -50,8 +50,8 @@ class Worker(QObject):
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError(f"worker {self.name} was already started")
-        _RUNNING.add(self)
         self._thread = threading.Thread(target=self._run, name=f"crossroads-{self.name}", daemon=True)
+        _RUNNING.add(self)
         self._thread.start()
 
     def cancel(self) -> None:
@@ -97,7 +97,7 @@ def running_workers() -> list[Worker]:
     """Workers whose job has not ended. One whose thread is over counts as ended even if its ``ended`` signal has
     not reached the UI thread (or never will): a lost delivery must not leave "a job is running" true for ever."""
     for worker in list(_RUNNING):
-        if worker._thread is not None and not worker._thread.is_alive():
+        if not worker.running:  # workers are started on the UI thread, so none is caught between add and start
             _RUNNING.discard(worker)
     return list(_RUNNING)
 
