@@ -43,9 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crossroads.evaluation.metrics import retrieval_hit
 
     opener = gzip.open if args.results.suffix == ".gz" else open
-    with opener(args.results, "rt", encoding="utf-8") as f:
-        data = json.load(f)
-    for name, runs in data["sets"].items():
+    try:
+        with opener(args.results, "rt", encoding="utf-8") as f:
+            data = json.load(f)
+        runs_by_set = data["sets"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        parser.error(f"{args.results} is not a file written by eval_quality.py --out ({type(exc).__name__}: {exc})")
+    for name, runs in runs_by_set.items():
         rows = runs.get(f"{args.pipeline}/{args.mode}", [])
         places = positions(rows, retrieval_hit)
         for place in sorted(places, key=lambda p: (p == "none", p.zfill(3))):

@@ -108,6 +108,8 @@ def model_margins(items: Sequence[dict[str, Any]], model: Path, threads: int) ->
         tokens = llm.tokenize(rendered.encode(), add_bos=not template.starts_with_bos(rendered), special=True)
         llm.reset()
         llm.eval(tokens)
+        # The last position's logits straight from the context: the public ``scores`` are filled only with
+        # logits_all=True, which keeps a row of 151,936 floats for every token of the context.
         logits = np.ctypeslib.as_array(ctypes.cast(llm._ctx.get_logits(), ctypes.POINTER(ctypes.c_float)),
                                        shape=(llm.n_vocab(),))
         margins.append(float(max(logits[t] for t in yes) - max(logits[t] for t in no)))
@@ -218,7 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from crossroads.models.catalog import resolve_chat_model
 
         judged = in_batch(items, args.batch) if args.batch is not None else items
-        checked = model_check(judged, args.model or resolve_chat_model(None), args.threads, args.threshold)
+        from crossroads.errors import CrossroadsError
+
+        try:
+            checked = model_check(judged, args.model or resolve_chat_model(None), args.threads, args.threshold)
+        except CrossroadsError as exc:  # no such model, not a GGUF, no chat template: say so, not a traceback
+            parser.error(exc.message)
         where = f"batch={args.batch} " if args.batch is not None else ""
         print(f"EVAL support model-check {where}{_figures(checked)}", flush=True)
     if args.show:

@@ -30,3 +30,15 @@ def test_it_prints_one_line_per_set_and_place_from_a_harness_file(position, tmp_
         "POSITION demo first_source_with_answer=1 n=1 contained=1.000",
         "POSITION demo first_source_with_answer=2 n=1 contained=0.000",
     ]
+
+
+def test_a_file_that_is_not_a_harness_run_gets_a_plain_message(position, tmp_path: Path, capsys) -> None:
+    import pytest
+
+    other = tmp_path / "notes.json"
+    other.write_text("{}", encoding="utf-8")
+    for path in (other, tmp_path / "missing.json.gz"):
+        with pytest.raises(SystemExit) as stopped:
+            position.main([str(path)])
+        assert stopped.value.code == 2
+        assert "is not a file written by eval_quality.py --out" in capsys.readouterr().err

@@ -55,3 +55,19 @@ def test_each_labelling_batch_is_scored_on_its_own_as_well(support, tmp_path: Pa
     assert [line.split(" n=")[0] for line in lines] == [
         "EVAL support lexical", "EVAL support lexical batch=1", "EVAL support lexical batch=2"]
     assert all("agreement=1.000" in line for line in lines)
+
+
+def test_a_judge_that_is_not_a_gguf_model_gets_a_plain_message(support, tmp_path: Path, capsys) -> None:
+    import json
+
+    import pytest
+
+    labels = tmp_path / "sentences.jsonl"
+    labels.write_text(json.dumps(item("Full-time employees receive 27 days of leave.", "supported")) + "\n",
+                      encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        support.main(["--labels", str(labels), "--model-check", "--model", str(notes)])
+    assert stopped.value.code == 2
+    assert "is not a GGUF model file" in capsys.readouterr().err
